@@ -1,0 +1,56 @@
+// Builds the effective Settings from defaults < TOML < .env < environment < flags (DESIGN.md §2).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "chatrelay/config/settings.hpp"
+
+namespace chatrelay::config {
+
+// A configuration problem, already worded for the user: "config.toml:12: server.port: expected an
+// integer in 1..65535, got 70000". main() prints it and exits with status 2.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What the command line asked for besides settings.
+enum class Action { run, check_config, help, version, healthcheck };
+
+struct LoadResult {
+  Settings settings;
+  Action action = Action::run;
+  std::optional<std::filesystem::path> config_file;  // the TOML file that was read, if any
+  std::vector<std::string> sources;                   // e.g. "config.toml", ".env", "environment"
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// Reads the process environment into a map (for load()).
+Environment process_environment();
+
+// Throws ConfigError. `args` excludes argv[0]. `cwd` is where ./config.toml and ./.env are looked
+// for. Relative paths inside the TOML file (system_prompt_file, ca_file) resolve against the file's
+// directory.
+LoadResult load(const std::vector<std::string>& args, const Environment& env,
+                const std::filesystem::path& cwd);
+
+// Parses .env text: KEY=VALUE lines, `export ` prefix allowed, `#` comments, optional single or
+// double quotes (double quotes understand \n \" \\). Throws ConfigError naming `origin` and line.
+Environment parse_dotenv(std::string_view text, const std::string& origin);
+
+// ALLOWED_ORIGINS: a JSON array of strings or a comma-separated list. Throws ConfigError.
+std::vector<std::string> parse_origins(std::string_view text, const std::string& origin);
+
+// The effective settings as TOML, secrets masked ("AIza…(39 chars)" → "***"), for --check-config.
+std::string describe(const Settings& settings);
+
+// --help text.
+std::string usage();
+
+}  // namespace chatrelay::config

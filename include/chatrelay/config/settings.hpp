@@ -1,0 +1,68 @@
+// The whole effective configuration: one aggregate with a default for every field (DESIGN.md §2).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chatrelay/core/log_level.hpp"
+
+namespace chatrelay::config {
+
+struct ServerSettings {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8000;
+  std::vector<std::string> allowed_origins = {"http://localhost:5173"};
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_connections = 10000;
+  double header_timeout_s = 10;    // whole request head must arrive within this
+  double body_timeout_s = 30;      // whole request body must arrive within this
+  double idle_timeout_s = 60;      // keep-alive connection idle between requests
+  double write_timeout_s = 30;     // a client that reads nothing for this long is cut off
+  double shutdown_grace_s = 20;
+};
+
+struct GeminiSettings {
+  std::optional<std::string> api_key;  // secret: masked everywhere
+  std::string model = "gemini-2.5-flash";
+  std::string base_url = "https://generativelanguage.googleapis.com";
+  std::optional<std::string> ca_file;  // empty = system trust store
+  std::string system_prompt;           // filled with the default coding prompt by the loader
+  std::optional<std::string> system_prompt_file;
+  std::optional<double> temperature;
+  std::optional<std::int64_t> max_output_tokens;
+  std::optional<std::int64_t> thinking_budget;
+  bool include_thoughts = false;
+  double connect_timeout_s = 10;
+  double first_byte_timeout_s = 120;
+  double idle_timeout_s = 60;
+  int max_retries = 2;
+  double max_retry_wait_s = 20;
+  std::size_t pool_size = 64;  // idle keep-alive connections kept per upstream
+};
+
+struct MemorySettings {
+  std::size_t max_history_messages = 10;
+  std::size_t max_sessions = 100000;
+  double session_ttl_s = 86400;
+};
+
+struct LogSettings {
+  LogLevel level = LogLevel::info;
+  LogFormat format = LogFormat::text;
+};
+
+struct Settings {
+  ServerSettings server;
+  GeminiSettings gemini;
+  MemorySettings memory;
+  LogSettings log;
+};
+
+// The prompt used when neither gemini.system_prompt nor gemini.system_prompt_file is set.
+extern const char* const default_system_prompt;
+
+}  // namespace chatrelay::config

@@ -1,0 +1,41 @@
+// Typed events decoded from one Gemini streamGenerateContent SSE event.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace chatrelay::gemini {
+
+struct Usage {
+  std::int64_t prompt_tokens = 0;
+  std::int64_t output_tokens = 0;  // candidatesTokenCount (+ thoughtsTokenCount is separate)
+  std::int64_t thoughts_tokens = 0;
+  std::int64_t total_tokens = 0;
+};
+
+// A typed upstream error, from a non-200 answer or an error object inside a 200 stream.
+struct UpstreamError {
+  std::string code;     // DESIGN.md §1: quota_exceeded, invalid_api_key, model_not_found, bad_request,
+                        // upstream_unavailable, upstream_timeout, upstream_protocol, blocked,
+                        // incomplete, internal
+  std::string message;  // for a human; never contains the API key
+  int http_status = 0;  // 0 when not from an HTTP status
+  std::string status;   // Gemini's status string, e.g. RESOURCE_EXHAUSTED
+  std::optional<double> retry_after_s;  // RetryInfo.retryDelay
+  bool per_day_quota = false;           // a daily quota: retrying soon cannot help
+};
+
+// Everything one SSE event carried. Text and thought text are the concatenation of the event's
+// parts (first candidate), in order.
+struct EventData {
+  std::string text;
+  std::string thought;
+  std::optional<std::string> finish_reason;
+  std::optional<Usage> usage;
+  std::optional<std::string> block_reason;  // promptFeedback.blockReason
+  std::optional<std::string> model_version;
+  std::optional<UpstreamError> error;  // {"error": {...}} object
+};
+
+}  // namespace chatrelay::gemini
