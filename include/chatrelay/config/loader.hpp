@@ -12,8 +12,9 @@
 
 namespace chatrelay::config {
 
-// A configuration problem, already worded for the user: "config.toml:12: server.port: expected an
-// integer in 1..65535, got 70000". main() prints it and exits with status 2.
+// A configuration problem, already worded for the user: where, which key, what is allowed and what
+// was given, e.g. "config.toml:12: server.port: expected an integer in 0..65535 (0 picks any free
+// port) (got 70000)". main() prints it and exits with status 2.
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
