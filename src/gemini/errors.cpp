@@ -1,1 +1,319 @@
-// placeholder: being written
+// Gemini's error objects → UpstreamError: reading the JSON, classifying, wording for a human.
+#include "chatrelay/gemini/errors.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "chatrelay/json/writer.hpp"
+
+namespace chatrelay::gemini {
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::SUCCESS;
+
+// What an {"error": {...}} object says. The views point into the parser that read it.
+struct ErrorFields {
+  std::int64_t code = 0;
+  std::string_view status;
+  std::string_view message;
+  std::string_view reason;  // the first ErrorInfo's reason
+  std::optional<double> retry_delay_s;
+  bool per_day_quota = false;
+};
+
+// Calls fn(key, value) for each member; false on malformed JSON or when fn says so.
+template <typename Fn>
+bool for_each_field(od::object& object, Fn&& fn) {
+  for (auto member : object) {
+    od::field field;
+    if (std::move(member).get(field) != SUCCESS) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key) != SUCCESS) return false;
+    if (!fn(key, field.value())) return false;
+  }
+  return true;
+}
+
+// Calls fn(object) for each element, which must be an object.
+template <typename Fn>
+bool for_each_object(od::value& value, Fn&& fn) {
+  od::array array;
+  if (value.get_array().get(array) != SUCCESS) return false;
+  for (auto element : array) {
+    od::object object;
+    if (element.get_object().get(object) != SUCCESS) return false;
+    if (!fn(object)) return false;
+  }
+  return true;
+}
+
+bool get_string(od::value& value, std::string_view& out) {
+  return value.get_string().get(out) == SUCCESS;
+}
+
+// A protobuf Duration as JSON ("58s", "34.4s"), or a hint's "613.5ms".
+std::optional<double> parse_seconds(std::string_view text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || !std::isfinite(value) || value < 0) return std::nullopt;
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  constexpr double longest = 1e7;  // ~4 months: keeps the arithmetic on it sane
+  if (unit.starts_with("ms")) return std::min(value / 1000, longest);
+  if (unit.starts_with("s")) return std::min(value, longest);
+  return std::nullopt;
+}
+
+// Where "Please retry in 58.2s." starts in Gemini's message, or npos.
+constexpr std::string_view retry_hint = "Please retry in ";
+
+std::optional<double> retry_from_message(std::string_view message) {
+  const auto at = message.rfind(retry_hint);
+  if (at == std::string_view::npos) return std::nullopt;
+  return parse_seconds(message.substr(at + retry_hint.size()));
+}
+
+bool read_detail(od::object& detail, ErrorFields& out) {
+  std::string_view type, reason, retry_delay;
+  bool per_day = false;
+  const bool ok = for_each_field(detail, [&](std::string_view key, od::value& value) {
+    if (key == "@type") return get_string(value, type);
+    if (key == "reason") return get_string(value, reason);
+    if (key == "retryDelay") return get_string(value, retry_delay);
+    if (key == "violations") {
+      return for_each_object(value, [&](od::object& violation) {
+        return for_each_field(violation, [&](std::string_view k, od::value& v) {
+          if (k != "quotaId") return true;
+          std::string_view quota_id;
+          if (!get_string(v, quota_id)) return false;
+          per_day = per_day || quota_id.find("PerDay") != std::string_view::npos;
+          return true;
+        });
+      });
+    }
+    return true;
+  });
+  if (!ok) return false;
+  if (type.ends_with(".ErrorInfo") && out.reason.empty()) out.reason = reason;
+  if (type.ends_with(".RetryInfo")) out.retry_delay_s = parse_seconds(retry_delay);
+  if (type.ends_with(".QuotaFailure")) out.per_day_quota = out.per_day_quota || per_day;
+  return true;
+}
+
+bool read_error_object(od::object& error, ErrorFields& out) {
+  return for_each_field(error, [&](std::string_view key, od::value& value) {
+    if (key == "code") return value.get_int64().get(out.code) == SUCCESS;
+    if (key == "message") return get_string(value, out.message);
+    if (key == "status") return get_string(value, out.status);
+    if (key == "details") {
+      return for_each_object(value, [&](od::object& detail) { return read_detail(detail, out); });
+    }
+    return true;
+  });
+}
+
+// Reads {"error": {...}, …} into `out`; false when the text is not such a JSON object.
+bool read_error_document(od::parser& parser, const simdjson::padded_string& json,
+                         ErrorFields& out) {
+  od::document doc;
+  if (parser.iterate(json).get(doc) != SUCCESS) return false;
+  od::object root;
+  if (doc.get_object().get(root) != SUCCESS) return false;
+  bool found = false;
+  const bool ok = for_each_field(root, [&](std::string_view key, od::value& value) {
+    if (key != "error") return true;
+    od::object error;
+    if (value.get_object().get(error) != SUCCESS) return false;
+    found = true;
+    return read_error_object(error, out);
+  });
+  // Past the root object nothing may follow.
+  return ok && found && doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
+}
+
+int code_from_status(std::string_view status) {
+  if (status == "INVALID_ARGUMENT" || status == "FAILED_PRECONDITION" || status == "OUT_OF_RANGE")
+    return 400;
+  if (status == "UNAUTHENTICATED") return 401;
+  if (status == "PERMISSION_DENIED") return 403;
+  if (status == "NOT_FOUND") return 404;
+  if (status == "RESOURCE_EXHAUSTED") return 429;
+  if (status == "INTERNAL" || status == "UNKNOWN") return 500;
+  if (status == "UNAVAILABLE") return 503;
+  if (status == "DEADLINE_EXCEEDED") return 504;
+  return 0;
+}
+
+std::string_view code_name(int code, std::string_view reason) {
+  if (code == 400) return reason == "API_KEY_INVALID" ? "invalid_api_key" : "bad_request";
+  if (code == 401 || code == 403) return "invalid_api_key";
+  if (code == 404) return "model_not_found";
+  if (code == 429) return "quota_exceeded";
+  if (code >= 500 && code <= 599) return "upstream_unavailable";
+  return "upstream_protocol";
+}
+
+bool is_key_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+// Gemini's own message made fit for one line of an error chunk: whitespace collapsed, the
+// trailing full stop and (when we state the delay ourselves) the retry hint dropped, anything
+// shaped like a Google API key ("AIza" + 35 characters) masked, and the length capped.
+std::string clean_message(std::string_view raw, bool drop_retry_hint) {
+  if (drop_retry_hint) {
+    const auto at = raw.rfind(retry_hint);
+    if (at != std::string_view::npos) raw = raw.substr(0, at);
+  }
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else if (raw.substr(i).starts_with("AIza")) {
+      std::size_t end = i + 4;
+      while (end < raw.size() && is_key_char(raw[end])) ++end;
+      out.append(end - i >= 30 ? std::string_view("***") : raw.substr(i, end - i));
+      i = end - 1;
+    } else {
+      out.push_back(c);
+    }
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == '.')) out.pop_back();
+  constexpr std::size_t max_bytes = 600;
+  if (out.size() > max_bytes) {
+    out.resize(json::complete_utf8_prefix(std::string_view(out).substr(0, max_bytes)));
+    out += "\u2026";
+  }
+  return out;
+}
+
+// "(HTTP 503, UNAVAILABLE)", "(PERMISSION_DENIED, SERVICE_DISABLED)", or "" when nothing is known.
+std::string tag(int http_status, std::int64_t code, std::string_view status,
+                std::string_view reason) {
+  std::string out;
+  const auto add = [&out](std::string_view part) {
+    if (part.empty()) return;
+    out += out.empty() ? " (" : ", ";
+    out += part;
+  };
+  if (http_status != 0)
+    add("HTTP " + std::to_string(http_status));
+  else if (code != 0 && status.empty())
+    add("code " + std::to_string(code));
+  add(status);
+  add(reason);
+  if (!out.empty()) out += ')';
+  return out;
+}
+
+// `what` + tag + ": " + Gemini's message + ". " + what to do.
+std::string sentence(std::string_view what, std::string_view tags, std::string_view message,
+                     std::string_view advice) {
+  std::string out(what);
+  out += tags;
+  if (!message.empty()) {
+    out += ": ";
+    out += message;
+  }
+  out += '.';
+  if (!advice.empty()) {
+    out += ' ';
+    out += advice;
+  }
+  return out;
+}
+
+// `code` decides the class: the HTTP status for answers, the object's code inside a stream.
+UpstreamError make_error(int code, int http_status, const ErrorFields& f) {
+  UpstreamError e;
+  e.code = code_name(code, f.reason);
+  e.http_status = http_status;
+  e.status = f.status;
+  e.retry_after_s = f.retry_delay_s;
+  const bool quota = e.code == "quota_exceeded";
+  if (quota && !e.retry_after_s) e.retry_after_s = retry_from_message(f.message);
+  e.per_day_quota = quota && f.per_day_quota;
+
+  const std::string message = clean_message(f.message, quota && !e.per_day_quota);
+  const std::string tags = tag(http_status, f.code, f.status, f.reason);
+  if (e.per_day_quota) {
+    e.message = sentence("Gemini daily quota exceeded", "", message,
+                         "Try again tomorrow or use a key with a higher quota.");
+  } else if (quota) {
+    std::string advice = "Wait a minute and try again.";
+    if (e.retry_after_s) {
+      const auto seconds = std::max<long long>(1, std::llround(std::ceil(*e.retry_after_s)));
+      advice = "Retry in " + std::to_string(seconds) + "s.";
+    }
+    e.message = sentence("Gemini quota exceeded", message.empty() ? tags : "", message, advice);
+  } else if (e.code == "invalid_api_key" && f.reason == "API_KEY_INVALID") {
+    e.message = "Gemini rejected the API key (API_KEY_INVALID). Check GEMINI_API_KEY.";
+  } else if (e.code == "invalid_api_key") {
+    e.message = sentence("Gemini refused access", tags, message,
+                         "Check GEMINI_API_KEY and that its project may use the Gemini API.");
+  } else if (e.code == "model_not_found") {
+    e.message = sentence("Gemini model not found", tags, message, "Check GEMINI_MODEL.");
+  } else if (e.code == "bad_request") {
+    e.message = sentence("Gemini rejected the request", tags, message, "");
+  } else if (e.code == "upstream_unavailable") {
+    e.message = sentence("Gemini is unavailable", tags, message, "Try again in a moment.");
+  } else if (http_status != 0) {
+    e.message =
+        sentence("Gemini answered with unexpected HTTP status " + std::to_string(http_status), "",
+                 message, "");
+  } else {
+    e.message = sentence("Gemini reported an error", tags, message, "");
+  }
+  return e;
+}
+
+}  // namespace
+
+UpstreamError error_from_response(int http_status, std::string_view body) {
+  const simdjson::padded_string json(body);
+  od::parser parser;
+  ErrorFields fields;
+  if (!read_error_document(parser, json, fields)) fields = ErrorFields{};
+  return make_error(http_status, http_status, fields);
+}
+
+std::optional<UpstreamError> error_from_event(std::string_view text) {
+  const simdjson::padded_string json(text);
+  od::parser parser;
+  ErrorFields fields;
+  if (!read_error_document(parser, json, fields)) return std::nullopt;
+  const int code = fields.code > 0 && fields.code < 1000 ? static_cast<int>(fields.code) : 0;
+  return make_error(code != 0 ? code : code_from_status(fields.status), 0, fields);
+}
+
+UpstreamError classify(int code, std::string_view status, std::string_view message,
+                       std::string_view reason, std::optional<double> retry_after_s,
+                       bool per_day_quota) {
+  ErrorFields fields;
+  fields.code = code;
+  fields.status = status;
+  fields.message = message;
+  fields.reason = reason;
+  fields.retry_delay_s = retry_after_s;
+  fields.per_day_quota = per_day_quota;
+  return make_error(code != 0 ? code : code_from_status(status), 0, fields);
+}
+
+void redact(std::string& text, std::string_view secret) {
+  if (secret.empty()) return;
+  constexpr std::string_view mask = "***";
+  for (auto at = text.find(secret); at != std::string::npos;
+       at = text.find(secret, at + mask.size())) {
+    text.replace(at, secret.size(), mask);
+  }
+}
+
+}  // namespace chatrelay::gemini

@@ -1,6 +1,8 @@
 // Mapping of Gemini's error answers (status + JSON body) to typed UpstreamErrors.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "chatrelay/gemini/events.hpp"
@@ -16,10 +18,19 @@ namespace chatrelay::gemini {
 // own message. Never throws.
 UpstreamError error_from_response(int http_status, std::string_view body);
 
-// From an `{"error": {...}}` object found inside a 200 stream (already parsed by EventParser
-// as far as code/message/status); classifies by its code the same way.
+// From the JSON text of a stream event (or raw block) whose top level has an "error" member:
+// read like a response body, classified by the object's own code (then its status string), with
+// http_status 0. nullopt when `json` is not an object with a well-formed "error" object.
+// Never throws.
+std::optional<UpstreamError> error_from_event(std::string_view json);
+
+// Classifies by `code` as error_from_response does by HTTP status; code 0 (absent) falls back to
+// the status string (RESOURCE_EXHAUSTED, UNAVAILABLE, …). `reason` is the ErrorInfo reason. For
+// quota errors without `retry_after_s`, a "Please retry in 58.2s" in `message` is used instead.
+// Result's http_status is 0. Never throws.
 UpstreamError classify(int code, std::string_view status, std::string_view message,
-                       std::string_view reason);
+                       std::string_view reason, std::optional<double> retry_after_s = std::nullopt,
+                       bool per_day_quota = false);
 
 // Removes every occurrence of `secret` (when non-empty) from `text`, replacing it with "***".
 void redact(std::string& text, std::string_view secret);

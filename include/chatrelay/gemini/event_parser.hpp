@@ -18,8 +18,9 @@ class EventParser {
   enum class Result { ok, malformed };
 
   // Parses one event's data into `out` (cleared first; its string capacity is reused). A JSON
-  // object with an "error" member fills out.error. Malformed JSON, non-object data, or wrong
-  // member types give `malformed`. Never throws.
+  // object with an "error" member fills out.error (see error_from_event). Malformed JSON,
+  // non-object data, trailing bytes after the object, or wrong types of the members read give
+  // `malformed`, and `out` then holds nothing. Only candidates[0] is read. Never throws.
   Result parse(std::string_view data, EventData& out);
 
  private:

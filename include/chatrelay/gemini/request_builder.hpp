@@ -1,6 +1,7 @@
 // Builds the streamGenerateContent request body from the conversation and settings.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,10 +11,12 @@
 namespace chatrelay::gemini {
 
 struct GenerationOptions {
-  std::string system_prompt;  // empty: no systemInstruction
-  std::optional<double> temperature;
-  std::optional<std::int64_t> max_output_tokens;
-  std::optional<std::int64_t> thinking_budget;
+  // Every member has an initializer, so designated initializers may leave any out (g++ 12 warns
+  // about omitted members that have none).
+  std::string system_prompt = {};  // empty: no systemInstruction
+  std::optional<double> temperature = {};
+  std::optional<std::int64_t> max_output_tokens = {};
+  std::optional<std::int64_t> thinking_budget = {};  // 0 is sent: it turns thinking off
   bool include_thoughts = false;
 };
 
