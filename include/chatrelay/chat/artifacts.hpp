@@ -14,7 +14,8 @@ struct Artifact {
   bool truncated = false;  // the fence was never closed (reply cut off)
 };
 
-// All fenced blocks (``` or ~~~, 3+ chars, indented 0–3 spaces, inside list items too) in order.
+// All fenced blocks (``` or ~~~, 3+ chars, indented 0–3 spaces, inside list items and block quotes
+// too) in order. Line endings may be \n, \r\n or \r; `code` always uses \n.
 std::vector<Artifact> extract_artifacts(std::string_view markdown);
 
 // The largest block by code size (ties: the last one); nullopt when there is none.
