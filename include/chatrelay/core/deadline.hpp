@@ -3,7 +3,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 
 #include "chatrelay/core/asio.hpp"
 
@@ -19,40 +18,47 @@ class Deadline {
   void expires_after(clock::duration d) {
     auto before = at_;
     at_ = clock::now() + d;
-    if (at_ < before && before != clock::time_point::max()) {
+    if (at_ < before) {
       rearm_ = true;
       timer_.cancel();
     }
   }
   // No deadline until the next expires_after.
   void disarm() { at_ = clock::time_point::max(); }
-  bool expired() const { return clock::now() >= at_; }
+  bool expired() const { return expired_; }
 
-  // Runs until the deadline passes, then calls on_expiry once and returns. Joined with the work it
-  // guards using `||`, so whichever finishes first cancels the other.
-  awaitable<void> watch(std::function<void()> on_expiry) {
+  // Runs until cancelled from outside (join it with the guarded work using `||`). Each time the
+  // deadline passes it calls on_expiry() once and disarms; on_expiry typically cancels the
+  // guarded socket so that the pending operation fails with operation_aborted.
+  template <typename F>
+  awaitable<void> watch(F on_expiry) {
     for (;;) {
       timer_.expires_at(at_);
       auto [ec] = co_await timer_.async_wait(use_tuple);
-      if (ec && ec != asio::error::operation_aborted) co_return;
-      if (clock::now() >= at_) {
-        on_expiry();
-        co_return;
-      }
-      if (ec && !rearm_) co_return;  // cancelled from outside
+      // Cancelled from outside (the guarded work finished first)? A rearm that raced with it
+      // must not hide it, so ask the coroutine's own cancellation state, not just the error.
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none || (ec && !rearm_)) co_return;
       rearm_ = false;
+      if (clock::now() >= at_) {
+        at_ = clock::time_point::max();
+        expired_ = true;
+        on_expiry();
+      }
     }
   }
+
+  void clear_expired() { expired_ = false; }
 
  private:
   asio::steady_timer timer_;
   clock::time_point at_ = clock::time_point::max();
   bool rearm_ = false;
+  bool expired_ = false;
 };
 
 inline std::chrono::steady_clock::duration seconds_f(double s) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(s));
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 
 }  // namespace chatrelay

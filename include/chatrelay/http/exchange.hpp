@@ -1,0 +1,39 @@
+// What a streaming route handler sees of its connection: the request, and awaitable writes.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "chatrelay/core/asio.hpp"
+#include "chatrelay/http/message.hpp"
+#include "chatrelay/http/response.hpp"
+
+namespace chatrelay::http {
+
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+
+  virtual const Message& request() const = 0;
+  // Extra headers every answer to this request carries (CORS, X-Request-Id).
+  virtual std::vector<Header>& response_headers() = 0;
+
+  // A complete answer instead of a stream (validation refusals). Throws on I/O failure.
+  virtual awaitable<void> respond(Response r) = 0;
+  // Sends the head of a chunked response and flushes it. Throws on I/O failure.
+  virtual awaitable<void> start_stream(int status, std::string_view content_type,
+                                       std::vector<Header> headers) = 0;
+  // Sends `data` as one HTTP chunk, flushed before it completes (backpressure: the caller reads
+  // upstream again only afterwards). Throws on I/O failure or when the client stalls longer
+  // than the write timeout.
+  virtual awaitable<void> write_chunk(std::string_view data) = 0;
+  // Sends the terminating zero-length chunk.
+  virtual awaitable<void> finish_stream() = 0;
+  // Completes when the server's shutdown grace period has run out: the handler then ends its
+  // stream with an error chunk.
+  virtual awaitable<void> forced_shutdown() = 0;
+  // Bytes of body written so far (for the access log).
+  virtual std::size_t bytes_sent() const = 0;
+};
+
+}  // namespace chatrelay::http

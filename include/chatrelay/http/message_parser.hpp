@@ -1,0 +1,76 @@
+// The llhttp wrapper (the only place llhttp is called): an incremental, strict HTTP/1.1 parser for
+// requests (server side) and responses (Gemini client side), with header and body limits.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+#include "chatrelay/http/message.hpp"
+
+namespace chatrelay::http {
+
+class MessageParser {
+ public:
+  enum class Mode { request, response };
+  struct Limits {
+    std::size_t max_header_bytes = 16 * 1024;  // request line/status line + all header lines
+    std::size_t max_body_bytes = 1024 * 1024;  // SIZE_MAX: unbounded (streamed responses)
+  };
+  enum class Event {
+    need_more,         // every byte consumed; feed more
+    message_complete,  // stopped right after a whole message; unconsumed bytes belong to the next
+    error,             // error_status()/error_reason() say what; the connection must close
+  };
+  struct Result {
+    Event event;
+    std::size_t consumed;
+  };
+
+  MessageParser(Mode mode, Limits limits);
+  ~MessageParser();
+  MessageParser(const MessageParser&) = delete;
+  MessageParser& operator=(const MessageParser&) = delete;
+
+  Result feed(std::string_view data);
+  // The peer closed: completes a response delimited by end of connection. Returns false when a
+  // message was cut short.
+  bool finish();
+  // Ready for the next message on the same connection (after message_complete).
+  void next();
+  // Responses to HEAD carry no body whatever their headers say.
+  void expect_no_body();
+
+  // True once the head of the current message was parsed (message() has method/status/headers).
+  bool headers_complete() const { return headers_complete_; }
+  // True when any byte of the current message has been seen.
+  bool started() const { return started_; }
+  Message& message() { return message_; }
+  const Message& message() const { return message_; }
+
+  // After Event::error: 400 (malformed, smuggling shapes), 413 (body), 431 (header), 505
+  // (version); for responses it is only informative.
+  int error_status() const { return error_status_; }
+  std::string_view error_reason() const { return error_reason_; }
+
+  struct Impl;  // the llhttp state and callbacks, private to message_parser.cpp
+
+ private:
+  friend struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Limits limits_;
+  Message message_;
+  std::size_t header_bytes_ = 0;
+  std::size_t body_bytes_ = 0;
+  bool headers_complete_ = false;
+  bool started_ = false;
+  bool message_complete_ = false;
+  bool no_body_ = false;
+  bool field_in_progress_ = false;
+  const char* feed_begin_ = nullptr;  // start of the bytes being fed (obs-fold detection)
+  char last_byte_ = 0;                // last byte of the previous feed
+  int error_status_ = 0;
+  std::string_view error_reason_;
+};
+
+}  // namespace chatrelay::http

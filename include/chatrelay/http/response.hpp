@@ -1,0 +1,38 @@
+// A complete (non-streamed) HTTP response and its serialization.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chatrelay/http/message.hpp"
+
+namespace chatrelay::http {
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<Header> headers;  // extra headers, names as they should be sent
+  std::string body;
+  bool close = false;  // send Connection: close and close after writing
+
+  Response& header(std::string name, std::string value) {
+    headers.push_back({std::move(name), std::move(value)});
+    return *this;
+  }
+};
+
+std::string_view reason_phrase(int status);
+
+// FastAPI's error shape: {"detail":"…"}.
+Response json_error(int status, std::string_view detail);
+
+// Appends the status line and headers (Content-Length, Connection when needed) and, unless
+// `head_only`, the body.
+void serialize(const Response& r, bool keep_alive, bool head_only, std::string& out);
+
+// Appends the head of a chunked streaming response (no body).
+void serialize_stream_head(int status, std::string_view content_type, const std::vector<Header>& headers,
+                           bool keep_alive, std::string& out);
+
+}  // namespace chatrelay::http

@@ -1,0 +1,59 @@
+// The HTTP/1.1 listener: accepts connections (bounded), runs one coroutine per connection, and
+// shuts down gracefully.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+
+#include "chatrelay/config/settings.hpp"
+#include "chatrelay/core/asio.hpp"
+#include "chatrelay/http/cors.hpp"
+#include "chatrelay/http/router.hpp"
+
+namespace chatrelay::http {
+
+class Connection;
+
+class Server {
+ public:
+  Server(asio::io_context& io, const config::ServerSettings& settings, const Router& router);
+  ~Server();
+
+  // Binds and listens. Throws std::system_error (address in use, bad host).
+  void listen();
+  std::uint16_t port() const;
+  // Accepts until stop(); spawn it on the io_context.
+  awaitable<void> accept_loop();
+
+  // Graceful shutdown: stop accepting, close idle connections, let running requests finish for up
+  // to shutdown_grace_s, then ask streams to end (Exchange::forced_shutdown). `on_drained` runs
+  // once no connection is left.
+  void shutdown(std::function<void()> on_drained);
+
+  std::size_t active_connections() const { return connections_.size(); }
+  bool shutting_down() const { return shutting_down_; }
+
+  // Used by Connection.
+  const config::ServerSettings& settings() const { return settings_; }
+  const Router& router() const { return router_; }
+  const CorsPolicy& cors() const { return cors_; }
+  asio::steady_timer& forced_shutdown_timer() { return forced_; }
+  std::list<Connection*>::iterator attach(Connection* c);
+  void detach(std::list<Connection*>::iterator it);
+
+ private:
+  asio::io_context& io_;
+  config::ServerSettings settings_;
+  const Router& router_;
+  CorsPolicy cors_;
+  tcp::acceptor acceptor_;
+  std::list<Connection*> connections_;
+  asio::steady_timer grace_;
+  asio::steady_timer forced_;
+  bool shutting_down_ = false;
+  std::function<void()> on_drained_;
+};
+
+}  // namespace chatrelay::http

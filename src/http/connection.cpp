@@ -1,0 +1,257 @@
+// Connection: the per-client coroutine. Reads requests under header/body/idle deadlines, answers
+// them in order (keep-alive, pipelining), and runs streaming handlers raced against the client
+// going away, so that a disconnect cancels the handler (and its upstream call) at once.
+#include "connection.hpp"
+
+#include <charconv>
+#include <span>
+
+#include "chatrelay/core/log.hpp"
+#include "chatrelay/core/until.hpp"
+
+namespace chatrelay::http {
+namespace {
+
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view crlf = "\r\n";
+constexpr std::string_view last_chunk = "0\r\n\r\n";
+
+}  // namespace
+
+Connection::Connection(Server& server, tcp::socket socket)
+    : server_(server),
+      settings_(server.settings()),
+      socket_(std::move(socket)),
+      deadline_(socket_.get_executor()),
+      parser_(MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes}) {
+  registration_ = server_.attach(this);
+}
+
+Connection::~Connection() { server_.detach(registration_); }
+
+awaitable<void> Connection::run() {
+  co_await (serve() || deadline_.watch([this] {
+              asio::error_code ignored;
+              socket_.cancel(ignored);
+            }));
+  asio::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void Connection::begin_shutdown() {
+  closing_ = true;
+  if (idle_) {
+    asio::error_code ignored;
+    socket_.cancel(ignored);
+  }
+}
+
+awaitable<void> Connection::serve() {
+  bool first = true;
+  try {
+    for (;;) {
+      auto outcome = co_await read_request(first);
+      first = false;
+      if (outcome != ReadOutcome::request) break;
+      co_await handle_request();
+      if (!keep_alive_ || closing_) break;
+      parser_.next();
+    }
+  } catch (const std::exception& e) {
+    // I/O failures end the connection; nothing else is at stake here.
+    log::debug("connection ended", {log::kv("reason", e.what())});
+  }
+}
+
+awaitable<Connection::ReadOutcome> Connection::read_request(bool first) {
+  enum class Phase { idle, head, body } phase = Phase::idle;
+  bool continue_sent = false;
+  idle_ = true;
+  deadline_.expires_after(seconds_f(first ? settings_.header_timeout_s : settings_.idle_timeout_s));
+  for (;;) {
+    if (begin_ < end_) {
+      auto r = parser_.feed({buf_.data() + begin_, end_ - begin_});
+      begin_ += r.consumed;
+      if (begin_ == end_) begin_ = end_ = 0;
+      if (r.event == MessageParser::Event::message_complete) {
+        idle_ = false;
+        deadline_.disarm();
+        co_return ReadOutcome::request;
+      }
+      if (r.event == MessageParser::Event::error) {
+        idle_ = false;
+        co_await send_error_and_close(parser_.error_status(), parser_.error_reason());
+        co_return ReadOutcome::error;
+      }
+    }
+    if (parser_.started() && phase == Phase::idle) {
+      phase = Phase::head;
+      idle_ = false;
+      deadline_.expires_after(seconds_f(settings_.header_timeout_s));
+    }
+    if (parser_.headers_complete() && phase != Phase::body) {
+      phase = Phase::body;
+      deadline_.expires_after(seconds_f(settings_.body_timeout_s));
+      if (!continue_sent && iequals(parser_.message().header("expect"), "100-continue")) {
+        continue_sent = true;
+        asio::const_buffer b(continue_line.data(), continue_line.size());
+        co_await write_buffers(&b, 1);
+        deadline_.expires_after(seconds_f(settings_.body_timeout_s));
+      }
+    }
+    if (closing_ && phase == Phase::idle) co_return ReadOutcome::closed;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_),
+                                                    use_tuple);
+    if (ec) {
+      if (deadline_.expired() && phase != Phase::idle) {
+        deadline_.clear_expired();
+        co_await send_error_and_close(408, "Request timeout");
+        co_return ReadOutcome::error;
+      }
+      co_return ReadOutcome::closed;  // EOF, reset, idle timeout, shutdown
+    }
+    end_ += n;
+  }
+}
+
+awaitable<void> Connection::handle_request() {
+  request_start_ = std::chrono::steady_clock::now();
+  status_ = 0;
+  body_bytes_ = 0;
+  responded_ = false;
+  client_gone_ = false;
+  extra_headers_.clear();
+  const Message& req = parser_.message();
+  keep_alive_ = req.keep_alive && !closing_;
+  server_.cors().add_headers(req, extra_headers_);
+
+  if (auto preflight = server_.cors().preflight(req)) {
+    co_await respond(std::move(*preflight));
+  } else if (auto m = server_.router().match(req.method, req.path()); !m.route) {
+    if (m.allow.empty()) {
+      co_await respond(json_error(404, "Not Found"));
+    } else {
+      auto r = json_error(405, "Method Not Allowed");
+      r.header("Allow", std::move(m.allow));
+      co_await respond(std::move(r));
+    }
+  } else if (m.route->plain) {
+    co_await respond(m.route->plain(req));
+  } else {
+    bool finished = co_await until(m.route->stream(*this), watch_client());
+    if (!finished || client_gone_) keep_alive_ = false;
+    if (!responded_ && !client_gone_) co_await respond(json_error(500, "Internal Server Error"));
+  }
+  log_request(status_, body_bytes_);
+}
+
+awaitable<void> Connection::watch_client() {
+  // Reads whatever the client sends while its answer streams: pipelined bytes are kept for the
+  // next request; end of stream or an error means the client went away.
+  for (;;) {
+    if (end_ == buf_.size()) {
+      // Buffer full of pipelined requests: stop reading (backpressure) until the stream ends.
+      asio::steady_timer forever(socket_.get_executor(), asio::steady_timer::time_point::max());
+      co_await forever.async_wait(use_tuple);
+      co_return;
+    }
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_),
+                                                    use_tuple);
+    if (ec) {
+      if (ec != asio::error::operation_aborted || deadline_.expired()) client_gone_ = true;
+      co_return;
+    }
+    end_ += n;
+  }
+}
+
+awaitable<void> Connection::write_buffers(const asio::const_buffer* bufs, std::size_t n) {
+  deadline_.expires_after(seconds_f(settings_.write_timeout_s));
+  auto [ec, written] = co_await asio::async_write(socket_, std::span<const asio::const_buffer>(bufs, n), use_tuple);
+  deadline_.disarm();
+  if (ec) throw std::system_error(ec, "write");
+}
+
+awaitable<void> Connection::respond(Response r) {
+  const bool head_only = parser_.message().method == "HEAD";
+  if (r.close) keep_alive_ = false;
+  for (auto& h : extra_headers_) r.headers.push_back(h);
+  out_.clear();
+  serialize(r, keep_alive_, head_only, out_);
+  status_ = r.status;
+  body_bytes_ = head_only ? 0 : r.body.size();
+  responded_ = true;
+  asio::const_buffer b(out_.data(), out_.size());
+  co_await write_buffers(&b, 1);
+}
+
+awaitable<void> Connection::start_stream(int status, std::string_view content_type, std::vector<Header> headers) {
+  for (auto& h : extra_headers_) headers.push_back(h);
+  out_.clear();
+  serialize_stream_head(status, content_type, headers, keep_alive_, out_);
+  status_ = status;
+  responded_ = true;
+  asio::const_buffer b(out_.data(), out_.size());
+  co_await write_buffers(&b, 1);
+}
+
+awaitable<void> Connection::write_chunk(std::string_view data) {
+  if (data.empty()) co_return;  // an empty chunk would end the stream
+  char size_line[20];
+  auto end = std::to_chars(size_line, size_line + 16, data.size(), 16).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  std::array<asio::const_buffer, 3> bufs{asio::const_buffer(size_line, static_cast<std::size_t>(end - size_line)),
+                                         asio::const_buffer(data.data(), data.size()),
+                                         asio::const_buffer(crlf.data(), crlf.size())};
+  body_bytes_ += data.size();
+  co_await write_buffers(bufs.data(), bufs.size());
+}
+
+awaitable<void> Connection::finish_stream() {
+  asio::const_buffer b(last_chunk.data(), last_chunk.size());
+  co_await write_buffers(&b, 1);
+}
+
+awaitable<void> Connection::forced_shutdown() {
+  co_await server_.forced_shutdown_timer().async_wait(use_tuple);
+}
+
+awaitable<void> Connection::send_error_and_close(int status, std::string_view detail) {
+  keep_alive_ = false;
+  request_start_ = std::chrono::steady_clock::now();
+  Response r = json_error(status, detail);
+  r.close = true;
+  out_.clear();
+  serialize(r, false, false, out_);
+  asio::const_buffer b(out_.data(), out_.size());
+  co_await write_buffers(&b, 1);
+  log_request(status, r.body.size());
+  // Lingering close: stop sending, then drain what the client is still sending for a moment, so
+  // that our answer is not destroyed by a reset before the client has read it.
+  asio::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  deadline_.expires_after(std::chrono::seconds(1));
+  std::size_t drained = 0;
+  while (drained < 256 * 1024) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_), use_tuple);
+    if (ec) break;
+    drained += n;
+  }
+  deadline_.disarm();
+  begin_ = end_ = 0;
+}
+
+void Connection::log_request(int status, std::size_t bytes) {
+  if (!log::enabled(LogLevel::info)) return;
+  const auto& req = parser_.message();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - request_start_)
+                .count();
+  log::info("request", {log::kv("method", req.method.empty() ? std::string_view("-") : std::string_view(req.method)),
+                        log::kv("path", req.target.empty() ? std::string_view("-") : req.path()),
+                        log::kv("status", status), log::kv("bytes", bytes),
+                        log::kv("duration_ms", static_cast<double>(us) / 1000.0)});
+}
+
+}  // namespace chatrelay::http

@@ -1,0 +1,71 @@
+// One client connection: reads requests (keep-alive, pipelining), routes them, writes answers,
+// and runs streaming handlers joined with a watcher that notices the client going away.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <list>
+#include <string>
+
+#include "chatrelay/core/asio.hpp"
+#include "chatrelay/core/deadline.hpp"
+#include "chatrelay/http/exchange.hpp"
+#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/http/server.hpp"
+
+namespace chatrelay::http {
+
+class Connection final : public Exchange {
+ public:
+  Connection(Server& server, tcp::socket socket);
+  ~Connection() override;
+
+  awaitable<void> run();
+  // Server shutdown: close now when idle, else after the current answer.
+  void begin_shutdown();
+
+  // Exchange
+  const Message& request() const override { return parser_.message(); }
+  std::vector<Header>& response_headers() override { return extra_headers_; }
+  awaitable<void> respond(Response r) override;
+  awaitable<void> start_stream(int status, std::string_view content_type, std::vector<Header> headers) override;
+  awaitable<void> write_chunk(std::string_view data) override;
+  awaitable<void> finish_stream() override;
+  awaitable<void> forced_shutdown() override;
+  std::size_t bytes_sent() const override { return body_bytes_; }
+
+ private:
+  enum class ReadOutcome { request, closed, error };
+
+  awaitable<void> serve();
+  awaitable<ReadOutcome> read_request(bool first);
+  awaitable<void> handle_request();
+  awaitable<void> send_error_and_close(int status, std::string_view detail);
+  awaitable<void> watch_client();
+  awaitable<void> write_buffers(const asio::const_buffer* bufs, std::size_t n);
+  void log_request(int status, std::size_t bytes);
+
+  Server& server_;
+  const config::ServerSettings& settings_;
+  tcp::socket socket_;
+  Deadline deadline_;
+  MessageParser parser_;
+  std::list<Connection*>::iterator registration_;
+
+  std::array<char, 16 * 1024> buf_{};
+  std::size_t begin_ = 0;  // unparsed bytes are buf_[begin_, end_)
+  std::size_t end_ = 0;
+  std::string out_;  // serialized head/response, reused
+
+  std::vector<Header> extra_headers_;
+  std::chrono::steady_clock::time_point request_start_;
+  int status_ = 0;
+  std::size_t body_bytes_ = 0;
+  bool responded_ = false;
+  bool keep_alive_ = true;
+  bool idle_ = true;        // waiting for the first byte of a request
+  bool closing_ = false;    // shutdown asked: close after the current answer
+  bool client_gone_ = false;
+};
+
+}  // namespace chatrelay::http

@@ -1,0 +1,183 @@
+// MessageParser: llhttp callbacks filling a Message, pausing after each complete message so that
+// pipelined requests are handled one at a time, and enforcing header and body limits.
+#include "chatrelay/http/message_parser.hpp"
+
+#include <llhttp.h>
+
+#include <cassert>
+
+namespace chatrelay::http {
+
+struct MessageParser::Impl {
+  llhttp_t parser{};
+  llhttp_settings_t settings{};
+  MessageParser* owner = nullptr;
+
+  static MessageParser& self(llhttp_t* p) { return *static_cast<Impl*>(p->data)->owner; }
+
+  static int fail(MessageParser& m, int status, const char* reason) {
+    m.error_status_ = status;
+    m.error_reason_ = reason;
+    return -1;
+  }
+
+  static int count_header_bytes(MessageParser& m, std::size_t n) {
+    m.header_bytes_ += n;
+    if (m.header_bytes_ > m.limits_.max_header_bytes)
+      return fail(m, 431, "Request header fields too large");
+    return 0;
+  }
+
+  static int on_message_begin(llhttp_t* p) {
+    auto& m = self(p);
+    m.started_ = true;
+    return 0;
+  }
+
+  static int on_url(llhttp_t* p, const char* at, std::size_t n) {
+    auto& m = self(p);
+    m.message_.target.append(at, n);
+    return count_header_bytes(m, n);
+  }
+
+  static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
+    auto& m = self(p);
+    if (!m.field_in_progress_) {
+      m.message_.headers.emplace_back();
+      m.field_in_progress_ = true;
+    }
+    auto& name = m.message_.headers.back().name;
+    for (std::size_t i = 0; i < n; ++i) {
+      char c = at[i];
+      name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    return count_header_bytes(m, n + 4);  // + ": " and CRLF
+  }
+
+  static int on_header_field_complete(llhttp_t* p) {
+    self(p).field_in_progress_ = false;
+    return 0;
+  }
+
+  static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
+    auto& m = self(p);
+    // llhttp lets obs-fold (a header line continued on the next line) through even when strict;
+    // RFC 9112 allows refusing it, and smuggling relies on such disagreements.
+    // It shows as a value span that begins right after a line break (and optional blanks).
+    const char* q = at;
+    while (q > m.feed_begin_ && (q[-1] == ' ' || q[-1] == '\t')) --q;
+    char before = q > m.feed_begin_ ? q[-1] : m.last_byte_;
+    if (before == '\n') return fail(m, 400, "Obsolete line folding in header");
+    m.message_.headers.back().value.append(at, n);
+    return count_header_bytes(m, n);
+  }
+
+  static int on_header_value_complete(llhttp_t* p) {
+    auto& v = self(p).message_.headers.back().value;
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
+    return 0;
+  }
+
+  static int on_headers_complete(llhttp_t* p) {
+    auto& m = self(p);
+    auto& msg = m.message_;
+    msg.version_minor = p->http_minor;
+    msg.keep_alive = llhttp_should_keep_alive(p) != 0;
+    msg.chunked = (p->flags & F_CHUNKED) != 0;
+    if (p->flags & F_CONTENT_LENGTH) msg.content_length = p->content_length;
+    if (p->type == HTTP_REQUEST) {
+      msg.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
+      if (p->http_major != 1) return fail(m, 505, "HTTP version not supported");
+      if (p->http_minor >= 1 && !msg.has_header("host")) return fail(m, 400, "Missing Host header");
+      if (msg.target.empty() || (msg.target[0] != '/' && msg.target != "*"))
+        return fail(m, 400, "Request target must be a path");
+    } else {
+      msg.status = p->status_code;
+    }
+    if (msg.content_length && *msg.content_length > m.limits_.max_body_bytes)
+      return fail(m, 413, "Request body too large");
+    m.headers_complete_ = true;
+    return m.no_body_ ? 1 : 0;
+  }
+
+  static int on_body(llhttp_t* p, const char* at, std::size_t n) {
+    auto& m = self(p);
+    m.body_bytes_ += n;
+    if (m.body_bytes_ > m.limits_.max_body_bytes) return fail(m, 413, "Request body too large");
+    m.message_.body.append(at, n);
+    return 0;
+  }
+
+  static int on_message_complete(llhttp_t* p) {
+    auto& m = self(p);
+    m.message_complete_ = true;
+    return HPE_PAUSED;
+  }
+};
+
+MessageParser::MessageParser(Mode mode, Limits limits) : impl_(std::make_unique<Impl>()), limits_(limits) {
+  auto& s = impl_->settings;
+  llhttp_settings_init(&s);
+  s.on_message_begin = &Impl::on_message_begin;
+  s.on_url = &Impl::on_url;
+  s.on_header_field = &Impl::on_header_field;
+  s.on_header_field_complete = &Impl::on_header_field_complete;
+  s.on_header_value = &Impl::on_header_value;
+  s.on_header_value_complete = &Impl::on_header_value_complete;
+  s.on_headers_complete = &Impl::on_headers_complete;
+  s.on_body = &Impl::on_body;
+  s.on_message_complete = &Impl::on_message_complete;
+  llhttp_init(&impl_->parser, mode == Mode::request ? HTTP_REQUEST : HTTP_RESPONSE, &s);
+  impl_->parser.data = impl_.get();
+  impl_->owner = this;
+}
+
+MessageParser::~MessageParser() = default;
+
+MessageParser::Result MessageParser::feed(std::string_view data) {
+  if (error_status_ != 0) return {Event::error, 0};
+  if (message_complete_) return {Event::message_complete, 0};
+  if (data.empty()) return {Event::need_more, 0};
+  started_ = true;
+  feed_begin_ = data.data();
+  auto err = llhttp_execute(&impl_->parser, data.data(), data.size());
+  last_byte_ = data.back();
+  if (err == HPE_OK) return {Event::need_more, data.size()};
+  const char* pos = llhttp_get_error_pos(&impl_->parser);
+  std::size_t consumed = pos ? static_cast<std::size_t>(pos - data.data()) : data.size();
+  if (err == HPE_PAUSED && message_complete_) return {Event::message_complete, consumed};
+  if (error_status_ == 0) {
+    error_status_ = 400;
+    error_reason_ = llhttp_get_error_reason(&impl_->parser);
+    if (error_reason_.empty()) error_reason_ = llhttp_errno_name(err);
+  }
+  return {Event::error, consumed};
+}
+
+bool MessageParser::finish() {
+  if (error_status_ != 0) return false;
+  if (message_complete_) return true;
+  auto err = llhttp_finish(&impl_->parser);
+  if (err != HPE_OK && err != HPE_PAUSED) {
+    error_status_ = 400;
+    error_reason_ = "Message cut short";
+    return false;
+  }
+  return message_complete_ || !started_;
+}
+
+void MessageParser::next() {
+  message_.clear();
+  header_bytes_ = 0;
+  body_bytes_ = 0;
+  headers_complete_ = false;
+  started_ = false;
+  message_complete_ = false;
+  no_body_ = false;
+  field_in_progress_ = false;
+  if (llhttp_get_errno(&impl_->parser) == HPE_PAUSED) llhttp_resume(&impl_->parser);
+}
+
+void MessageParser::expect_no_body() { no_body_ = true; }
+
+}  // namespace chatrelay::http

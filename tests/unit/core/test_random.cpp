@@ -1,0 +1,21 @@
+// Tests for core/random: id format and uniqueness.
+#include "chatrelay/core/random.hpp"
+
+#include <catch2/catch.hpp>
+#include <set>
+
+TEST_CASE("random_hex_id is 32 lower-case hex characters and does not repeat") {
+  std::set<std::string> seen;
+  for (int i = 0; i < 20000; ++i) {
+    auto id = chatrelay::random_hex_id();
+    REQUIRE(id.size() == 32);
+    REQUIRE(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+    REQUIRE(seen.insert(id).second);
+  }
+}
+
+TEST_CASE("random_u64 varies") {
+  std::set<std::uint64_t> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(chatrelay::random_u64());
+  CHECK(seen.size() == 1000);
+}
