@@ -1,0 +1,53 @@
+// The Gemini streaming client: pooled TLS connections, request, incremental decoding into typed
+// events, retries before the first event, and timeouts (connect, first byte, between events).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "chatrelay/config/settings.hpp"
+#include "chatrelay/core/asio.hpp"
+#include "chatrelay/gemini/events.hpp"
+
+namespace chatrelay::gemini {
+
+struct StreamOutcome {
+  std::optional<UpstreamError> error;  // empty: the upstream ended its answer normally
+  int attempts = 0;                    // HTTP requests made (1 + retries)
+  bool any_event = false;              // at least one event was handed to the sink
+};
+
+struct ClientStats {
+  std::uint64_t connections_opened = 0;
+  std::uint64_t handshakes_resumed = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t retries = 0;
+};
+
+class Client {
+ public:
+  // Throws std::invalid_argument (bad base_url) or std::system_error (CA file).
+  Client(asio::io_context& io, const config::GeminiSettings& settings);
+  ~Client();
+
+  // Receives the events decoded from one upstream read, in order; the next read starts only
+  // after the returned awaitable completes (backpressure).
+  using EventSink = std::function<awaitable<void>(std::span<const EventData>)>;
+
+  // Streams one generateContent call for `body` (see request_builder). Cancelling the awaiting
+  // coroutine closes the upstream connection at once. Throws only on cancellation.
+  awaitable<StreamOutcome> stream(const std::string& model, const std::string& body, EventSink sink);
+
+  // Closes pooled idle connections (shutdown).
+  void close_idle();
+  const ClientStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace chatrelay::gemini

@@ -1,0 +1,299 @@
+// Client: one coroutine per call. A call takes a pooled TLS connection (or makes one), writes the
+// request, and decodes the answer read by read: HTTP framing (MessageParser) → SSE events
+// (SseDecoder) → typed events (EventParser). Non-200 answers become typed errors; 429/5xx/connect
+// failures are retried before the first event is handed on.
+#include "chatrelay/gemini/client.hpp"
+
+#include <sys/socket.h>
+
+#include <cassert>
+#include <vector>
+
+#include "chatrelay/core/deadline.hpp"
+#include "chatrelay/core/log.hpp"
+#include "chatrelay/core/random.hpp"
+#include "chatrelay/core/until.hpp"
+#include "chatrelay/gemini/endpoint.hpp"
+#include "chatrelay/gemini/errors.hpp"
+#include "chatrelay/gemini/event_parser.hpp"
+#include "chatrelay/gemini/retry_policy.hpp"
+#include "chatrelay/gemini/sse_decoder.hpp"
+#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/tls/tls.hpp"
+
+namespace chatrelay::gemini {
+namespace {
+
+constexpr std::size_t max_error_body = 64 * 1024;
+
+UpstreamError make_error(std::string code, std::string message) {
+  UpstreamError e;
+  e.code = std::move(code);
+  e.message = std::move(message);
+  return e;
+}
+
+// An idle pooled connection the server has closed reads as EOF (or has stray bytes): not reusable.
+bool still_usable(tls::stream& s) {
+  auto& sock = s.next_layer();
+  char probe;
+  ssize_t r = ::recv(sock.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+}  // namespace
+
+struct Client::Impl {
+  asio::io_context& io;
+  config::GeminiSettings settings;
+  Endpoint endpoint;
+  tls::ClientContext tls_ctx;
+  tcp::resolver resolver;
+  RetryPolicy policy;
+  std::vector<std::unique_ptr<tls::stream>> idle;
+  ClientStats stats;
+  // Reused across calls: the per-read event batch (its strings keep their capacity).
+  std::string request_head;
+
+  Impl(asio::io_context& io_, const config::GeminiSettings& s)
+      : io(io_), settings(s), endpoint(parse_endpoint(s.base_url)), tls_ctx(s.ca_file), resolver(io_) {
+    policy.max_retries = s.max_retries;
+    policy.max_retry_wait_s = s.max_retry_wait_s;
+  }
+
+  // One call's state: the connection and the decoders.
+  struct Call {
+    std::unique_ptr<tls::stream> conn;
+    bool reused = false;
+    http::MessageParser parser{http::MessageParser::Mode::response, {64 * 1024, SIZE_MAX}};
+    SseDecoder sse;
+    EventParser events;
+    std::vector<EventData> batch;
+    std::size_t batch_size = 0;
+    bool any_response_byte = false;
+    bool any_event = false;  // survives an exception: no retry once events were handed on
+  };
+
+  awaitable<std::unique_ptr<tls::stream>> connect(Deadline& deadline) {
+    deadline.expires_after(seconds_f(settings.connect_timeout_s));
+    auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
+    if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
+    auto conn = std::make_unique<tls::stream>(io, tls_ctx.native());
+    auto [cec, ep] = co_await asio::async_connect(conn->next_layer(), results, use_tuple);
+    if (cec) throw std::system_error(cec, "connect");
+    conn->next_layer().set_option(tcp::no_delay(true));
+    tls_ctx.prepare(*conn, endpoint.host);
+    auto [hec] = co_await conn->async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (hec) throw std::system_error(hec, "TLS handshake: " + tls::describe_error(hec));
+    ++stats.connections_opened;
+    if (tls::session_reused(*conn)) ++stats.handshakes_resumed;
+    co_return conn;
+  }
+
+  std::unique_ptr<tls::stream> take_idle() {
+    while (!idle.empty()) {
+      auto conn = std::move(idle.back());
+      idle.pop_back();
+      if (still_usable(*conn)) return conn;
+    }
+    return nullptr;
+  }
+
+  void give_back(std::unique_ptr<tls::stream> conn) {
+    if (idle.size() < settings.pool_size) idle.push_back(std::move(conn));
+  }
+
+  // Adds the events decoded from `body` to the call's batch. Returns an error for garbage.
+  std::optional<UpstreamError> decode(Call& call, std::string_view body, bool at_end) {
+    std::optional<UpstreamError> failure;
+    auto on_event = [&](std::string_view data, bool raw) {
+      if (failure || (data.empty() && !raw)) return;  // an empty event carries nothing
+      if (call.batch_size == call.batch.size()) call.batch.emplace_back();
+      EventData& ev = call.batch[call.batch_size];
+      if (call.events.parse(data, ev) != EventParser::Result::ok) {
+        failure = make_error("upstream_protocol",
+                             raw ? "Gemini sent data that is not a server-sent event; the answer is incomplete."
+                                 : "Gemini sent an event that is not valid JSON; the answer is incomplete.");
+        return;
+      }
+      ++call.batch_size;
+    };
+    if (call.sse.feed(body, on_event) != SseDecoder::Status::ok)
+      return make_error("upstream_protocol", "Gemini sent an event larger than chatrelay accepts.");
+    if (at_end) call.sse.finish(on_event);
+    return failure;
+  }
+
+  // One HTTP exchange. Returns the outcome; throws system_error for I/O failures (mapped by the
+  // caller) and on cancellation.
+  awaitable<StreamOutcome> exchange(Call& call, Deadline& deadline, const std::string& model,
+                                    const std::string& body, EventSink& sink) {
+    StreamOutcome out;
+    call.conn = take_idle();
+    call.reused = call.conn != nullptr;
+    if (!call.conn) call.conn = co_await connect(deadline);
+
+    request_head.clear();
+    request_head.append("POST ").append(endpoint.stream_target(model)).append(" HTTP/1.1\r\nHost: ");
+    request_head.append(endpoint.host_header).append("\r\nContent-Type: application/json\r\n");
+    request_head.append("Accept: text/event-stream\r\nUser-Agent: chatrelay\r\nx-goog-api-key: ");
+    request_head.append(settings.api_key.value_or("")).append("\r\nContent-Length: ");
+    request_head.append(std::to_string(body.size())).append("\r\n\r\n");
+    std::array<asio::const_buffer, 2> bufs{asio::buffer(request_head), asio::buffer(body)};
+    deadline.expires_after(seconds_f(settings.first_byte_timeout_s));
+    auto [wec, wn] = co_await asio::async_write(*call.conn, bufs, use_tuple);
+    request_head.assign(request_head.size(), '\0');  // the key does not linger in memory
+    if (wec) throw std::system_error(wec, "write request");
+    ++stats.requests;
+
+    std::array<char, 16 * 1024> buf;
+    std::string error_body;
+    for (;;) {
+      auto [rec, n] = co_await call.conn->async_read_some(asio::buffer(buf), use_tuple);
+      bool eof = rec == asio::error::eof || rec == asio::ssl::error::stream_truncated;
+      if (rec && !eof) throw std::system_error(rec, "read response");
+      std::string_view data(buf.data(), n);
+      if (n > 0) call.any_response_byte = true;
+      bool complete = false;
+      while (!data.empty()) {
+        auto r = call.parser.feed(data);
+        data.remove_prefix(r.consumed);
+        if (r.event == http::MessageParser::Event::error) {
+          out.error = make_error("upstream_protocol", "Gemini's answer is not valid HTTP (" +
+                                                          std::string(call.parser.error_reason()) + ").");
+          co_return out;
+        }
+        if (r.event == http::MessageParser::Event::message_complete) {
+          complete = true;
+          break;
+        }
+      }
+      if (eof && !complete) {
+        if (!call.parser.started() && !call.any_response_byte)
+          throw std::system_error(asio::error::eof, "connection closed before answer");
+        complete = call.parser.finish();
+        if (!complete) {
+          out.error = make_error("upstream_unavailable", "Gemini closed the connection in the middle of the answer.");
+          co_return out;
+        }
+      }
+      auto& msg = call.parser.message();
+      if (call.parser.headers_complete() && msg.status != 200) {
+        if (error_body.size() < max_error_body) error_body.append(msg.body, 0, max_error_body - error_body.size());
+        msg.body.clear();
+        if (complete) {
+          out.error = error_from_response(msg.status, error_body);
+          redact(out.error->message, settings.api_key.value_or(""));
+          if (msg.keep_alive && call.parser.finish()) give_back(std::move(call.conn));
+          co_return out;
+        }
+        continue;
+      }
+      if (!msg.body.empty() || complete) {
+        call.batch_size = 0;
+        auto failure = decode(call, msg.body, complete);
+        msg.body.clear();
+        if (call.batch_size > 0) {
+          deadline.disarm();  // the consumer's write has its own timeout
+          out.any_event = call.any_event = true;
+          // Hand on what came before an error object, then stop at the error.
+          std::size_t upto = call.batch_size;
+          for (std::size_t i = 0; i < call.batch_size; ++i)
+            if (call.batch[i].error) {
+              upto = i;
+              out.error = *call.batch[i].error;
+              redact(out.error->message, settings.api_key.value_or(""));
+              break;
+            }
+          if (upto > 0) co_await sink(std::span<const EventData>(call.batch.data(), upto));
+          if (out.error) co_return out;
+          deadline.expires_after(seconds_f(settings.idle_timeout_s));
+        }
+        if (failure) {
+          out.error = std::move(failure);
+          co_return out;
+        }
+      }
+      if (complete) {
+        if (msg.keep_alive && !eof) give_back(std::move(call.conn));
+        co_return out;
+      }
+      if (eof) co_return out;
+    }
+  }
+
+  // One attempt under its deadline; maps I/O failures and timeouts to typed errors.
+  awaitable<StreamOutcome> attempt(const std::string& model, const std::string& body, EventSink& sink) {
+    for (int stale_retries = 0;; ++stale_retries) {
+      Call call;
+      Deadline deadline(io.get_executor());
+      bool timed_out = false;
+      std::optional<std::system_error> failure;
+      StreamOutcome out;
+      try {
+        auto r = co_await until(exchange(call, deadline, model, body, sink), deadline.watch([&] {
+                                  timed_out = true;
+                                  if (call.conn) {
+                                    asio::error_code ignored;
+                                    call.conn->next_layer().cancel(ignored);
+                                  } else {
+                                    resolver.cancel();
+                                  }
+                                }));
+        assert(r);  // the watcher only ends when cancelled
+        out = std::move(*r);
+      } catch (const std::system_error& e) {
+        if (!timed_out && e.code() == asio::error::operation_aborted) throw;  // our consumer left
+        failure = e;
+      }
+      if (!failure) co_return out;
+      out.any_event = call.any_event;
+      if (timed_out) {
+        out.error = call.any_response_byte || call.conn
+                        ? make_error("upstream_timeout",
+                                     call.any_response_byte
+                                         ? "Gemini stopped sending in the middle of the answer."
+                                         : "Gemini did not start answering in time. Try again in a moment.")
+                        : make_error("upstream_unavailable", "Could not connect to Gemini in time.");
+        co_return out;
+      }
+      // A pooled connection the server had already closed: try once more on a fresh one.
+      if (call.reused && !call.any_response_byte && stale_retries == 0) continue;
+      out.error = make_error("upstream_unavailable",
+                             call.any_response_byte
+                                 ? std::string("The connection to Gemini broke in the middle of the answer (") +
+                                       failure->what() + "). Send the message again."
+                                 : std::string("Could not reach Gemini (") + failure->what() + "). Try again in a moment.");
+      redact(out.error->message, settings.api_key.value_or(""));
+      co_return out;
+    }
+  }
+};
+
+Client::Client(asio::io_context& io, const config::GeminiSettings& settings)
+    : impl_(std::make_unique<Impl>(io, settings)) {}
+
+Client::~Client() = default;
+
+awaitable<StreamOutcome> Client::stream(const std::string& model, const std::string& body, EventSink sink) {
+  auto& impl = *impl_;
+  for (int attempt = 0;; ++attempt) {
+    StreamOutcome out = co_await impl.attempt(model, body, sink);
+    out.attempts = attempt + 1;
+    if (!out.error || out.any_event) co_return out;
+    auto delay = impl.policy.next_delay(*out.error, attempt, random_u64());
+    if (!delay) co_return out;
+    ++impl.stats.retries;
+    log::info("retrying Gemini call", {log::kv("code", out.error->code), log::kv("attempt", attempt + 1),
+                                       log::kv("delay_ms", static_cast<std::int64_t>(delay->count()))});
+    asio::steady_timer wait(impl.io, *delay);
+    auto [ec] = co_await wait.async_wait(use_tuple);
+    if (ec) throw std::system_error(ec, "retry wait");
+  }
+}
+
+void Client::close_idle() { impl_->idle.clear(); }
+
+const ClientStats& Client::stats() const { return impl_->stats; }
+
+}  // namespace chatrelay::gemini
