@@ -1,1 +1,135 @@
-int main() { return 0; }
+// chatrelay: only wiring — arguments → config → io_context → routes → listener → signals → run.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "chatrelay/chat/openapi.hpp"
+#include "chatrelay/chat/stream_handler.hpp"
+#include "chatrelay/config/loader.hpp"
+#include "chatrelay/core/asio.hpp"
+#include "chatrelay/core/deadline.hpp"
+#include "chatrelay/core/log.hpp"
+#include "chatrelay/gemini/client.hpp"
+#include "chatrelay/http/router.hpp"
+#include "chatrelay/http/server.hpp"
+#include "chatrelay/memory/session_store.hpp"
+#include "chatrelay_version.hpp"
+
+namespace cr = chatrelay;
+
+namespace {
+
+// --healthcheck: GET /health on the configured port, for container HEALTHCHECKs without a shell.
+int healthcheck(const cr::config::Settings& s) {
+  try {
+    asio::io_context io;
+    cr::tcp::socket sock(io);
+    std::string host = s.server.host == "0.0.0.0" ? "127.0.0.1" : s.server.host == "::" ? "::1" : s.server.host;
+    sock.connect({asio::ip::make_address(host), s.server.port});
+    std::string req = "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    asio::write(sock, asio::buffer(req));
+    std::string resp;
+    asio::error_code ec;
+    asio::read(sock, asio::dynamic_buffer(resp), ec);
+    return resp.rfind("HTTP/1.1 200", 0) == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chatrelay: healthcheck failed: %s\n", e.what());
+    return 1;
+  }
+}
+
+cr::awaitable<void> expire_sessions(cr::memory::SessionStore& store, asio::steady_timer& timer) {
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(30));
+    auto [ec] = co_await timer.async_wait(cr::use_tuple);
+    if (ec) co_return;
+    store.expire();
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cr::config::LoadResult loaded;
+  try {
+    loaded = cr::config::load(std::vector<std::string>(argv + 1, argv + argc), cr::config::process_environment(),
+                              std::filesystem::current_path());
+  } catch (const cr::config::ConfigError& e) {
+    std::fprintf(stderr, "chatrelay: %s\n", e.what());
+    return 2;
+  }
+  const cr::config::Settings& settings = loaded.settings;
+  switch (loaded.action) {
+    case cr::config::Action::help: std::cout << cr::config::usage(); return 0;
+    case cr::config::Action::version: std::cout << "chatrelay " << CHATRELAY_VERSION << "\n"; return 0;
+    case cr::config::Action::check_config: std::cout << cr::config::describe(settings); return 0;
+    case cr::config::Action::healthcheck: return healthcheck(settings);
+    case cr::config::Action::run: break;
+  }
+  cr::log::configure(settings.log.level, settings.log.format);
+
+  asio::io_context io(1);
+  std::optional<cr::gemini::Client> client;
+  try {
+    client.emplace(io, settings.gemini);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chatrelay: %s\n", e.what());
+    return 2;
+  }
+  cr::memory::SessionStore sessions(settings.memory.max_history_messages, settings.memory.max_sessions,
+                                    cr::seconds_f(settings.memory.session_ttl_s));
+  cr::chat::StreamHandler chat(settings, *client, sessions);
+
+  cr::http::Router router;
+  router.add("GET", "/health", [](const cr::http::Message&) {
+    cr::http::Response r;
+    r.body = R"({"status":"ok"})";
+    return r;
+  });
+  const std::string openapi = cr::chat::openapi_document(CHATRELAY_VERSION);
+  router.add("GET", "/openapi.json", [&](const cr::http::Message&) {
+    cr::http::Response r;
+    r.body = openapi;
+    return r;
+  });
+  const std::string docs = cr::chat::swagger_ui_page();
+  router.add("GET", "/docs", [&](const cr::http::Message&) {
+    cr::http::Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = docs;
+    return r;
+  });
+  router.add_stream("POST", "/api/chat/stream", [&](cr::http::Exchange& ex) { return chat(ex); });
+
+  cr::http::Server server(io, settings.server, router);
+  try {
+    server.listen();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "chatrelay: cannot listen on %s:%u: %s\n", settings.server.host.c_str(), settings.server.port,
+                 e.what());
+    return 1;
+  }
+  asio::co_spawn(io, server.accept_loop(), asio::detached);
+  asio::steady_timer expiry(io);
+  asio::co_spawn(io, expire_sessions(sessions, expiry), asio::detached);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](asio::error_code ec, int sig) {
+    if (ec) return;
+    cr::log::info("shutting down", {cr::log::kv("signal", sig), cr::log::kv("connections", server.active_connections())});
+    server.shutdown([&] {
+      expiry.cancel();
+      client->close_idle();
+      signals.cancel();
+      cr::log::info("stopped");
+    });
+  });
+
+  cr::log::info("chatrelay listening",
+                {cr::log::kv("url", "http://" + settings.server.host + ":" + std::to_string(server.port())),
+                 cr::log::kv("model", settings.gemini.model), cr::log::kv("upstream", settings.gemini.base_url)});
+  if (!settings.gemini.api_key)
+    cr::log::warn("no Gemini API key configured: chat requests will answer invalid_api_key");
+  io.run();
+  return 0;
+}

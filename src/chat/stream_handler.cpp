@@ -1,0 +1,168 @@
+// StreamHandler: one coroutine per chat turn. The upstream call runs raced against the server's
+// forced shutdown; the connection races the whole handler against the client going away.
+#include "chatrelay/chat/stream_handler.hpp"
+
+#include <variant>
+
+#include "chatrelay/chat/artifacts.hpp"
+#include "chatrelay/chat/ndjson.hpp"
+#include "chatrelay/chat/validation.hpp"
+#include "chatrelay/core/log.hpp"
+#include "chatrelay/core/random.hpp"
+#include "chatrelay/core/until.hpp"
+
+namespace chatrelay::chat {
+namespace {
+
+bool is_json_content_type(std::string_view ct) {
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  return http::iequals(media, "application/json");
+}
+
+// Finish reasons that mean "stopped for policy reasons" rather than "done".
+bool is_block_finish(std::string_view reason) {
+  return reason == "SAFETY" || reason == "RECITATION" || reason == "PROHIBITED_CONTENT" ||
+         reason == "BLOCKLIST" || reason == "SPII" || reason == "IMAGE_SAFETY" || reason == "LANGUAGE";
+}
+
+// Releases the session's busy mark however the handler ends (complete, error, cancellation).
+class SessionLease {
+ public:
+  SessionLease(memory::SessionStore& store, std::string id) : store_(store), id_(std::move(id)) {}
+  ~SessionLease() { store_.release(id_); }
+  SessionLease(const SessionLease&) = delete;
+  SessionLease& operator=(const SessionLease&) = delete;
+
+ private:
+  memory::SessionStore& store_;
+  std::string id_;
+};
+
+// What the answer added up to while it streamed.
+struct Answer {
+  std::string text;
+  std::optional<std::string> finish_reason;
+  std::optional<gemini::Usage> usage;
+  std::optional<std::string> block_reason;
+  std::optional<std::string> model_version;
+};
+
+}  // namespace
+
+StreamHandler::StreamHandler(const config::Settings& settings, gemini::Client& client, memory::SessionStore& sessions)
+    : settings_(settings), client_(client), sessions_(sessions) {
+  const auto& g = settings.gemini;
+  options_.system_prompt = g.system_prompt;
+  options_.temperature = g.temperature;
+  options_.max_output_tokens = g.max_output_tokens;
+  options_.thinking_budget = g.thinking_budget;
+  options_.include_thoughts = g.include_thoughts;
+}
+
+awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
+  const auto& req = ex.request();
+  if (!is_json_content_type(req.header("content-type"))) {
+    co_await ex.respond(http::json_error(415, "Content-Type must be application/json"));
+    co_return;
+  }
+  auto parsed = parse_chat_request(req.body);
+  if (auto* rejection = std::get_if<Rejection>(&parsed)) {
+    http::Response r;
+    r.status = rejection->status;
+    r.body = std::move(rejection->body);
+    co_await ex.respond(std::move(r));
+    co_return;
+  }
+  auto& chat = std::get<ChatRequest>(parsed);
+  std::string session_id = chat.session_id ? *chat.session_id : random_hex_id();
+  if (!sessions_.try_acquire(session_id)) {
+    co_await ex.respond(http::json_error(
+        409, "Session " + session_id + " is still streaming a reply; wait for it to finish, then send again."));
+    co_return;
+  }
+  SessionLease lease(sessions_, session_id);
+
+  std::vector<memory::Turn> conversation = sessions_.history(session_id);
+  conversation.insert(conversation.end(), chat.messages.begin(), chat.messages.end());
+  std::string body = gemini::build_request_body(conversation, options_);
+
+  // Built before the co_await: GCC 12 miscompiles brace-initialised temporaries inside one.
+  std::vector<http::Header> stream_headers;
+  stream_headers.push_back({"Cache-Control", "no-cache"});
+  stream_headers.push_back({"X-Accel-Buffering", "no"});
+  stream_headers.push_back({"X-Session-Id", session_id});
+  co_await ex.start_stream(200, "application/x-ndjson", std::move(stream_headers));
+
+  std::string out;
+  if (!settings_.gemini.api_key || settings_.gemini.api_key->empty()) {
+    append_error(out, "invalid_api_key",
+                 "No Gemini API key is configured. Set GEMINI_API_KEY (or gemini.api_key) and restart chatrelay.");
+    co_await ex.write_chunk(out);
+    co_await ex.finish_stream();
+    co_return;
+  }
+
+  Answer answer;
+  const bool thoughts = settings_.gemini.include_thoughts;
+  auto sink = [&](std::span<const gemini::EventData> events) -> awaitable<void> {
+    out.clear();
+    for (const auto& ev : events) {
+      if (!ev.thought.empty() && thoughts) append_token(out, "thinking", ev.thought);
+      if (!ev.text.empty()) {
+        append_token(out, "token", ev.text);
+        answer.text.append(ev.text);
+      }
+      if (ev.finish_reason) answer.finish_reason = ev.finish_reason;
+      if (ev.usage) answer.usage = ev.usage;
+      if (ev.block_reason) answer.block_reason = ev.block_reason;
+      if (ev.model_version) answer.model_version = ev.model_version;
+    }
+    co_await ex.write_chunk(out);  // one gathered write per upstream read
+  };
+
+  auto result = co_await until(client_.stream(settings_.gemini.model, body, sink), ex.forced_shutdown());
+  out.clear();
+  bool completed = false;
+  if (!result) {
+    append_error(out, "internal", "chatrelay is shutting down; the answer was cut short. Send the message again.");
+  } else {
+    auto& outcome = *result;
+    if (outcome.error) {
+      append_error(out, outcome.error->code, outcome.error->message, outcome.error->retry_after_s);
+    } else if (answer.block_reason) {
+      append_error(out, "blocked",
+                   "Gemini refused this prompt (" + *answer.block_reason + "). Rephrase the message and try again.");
+    } else if (answer.text.empty() && answer.finish_reason && is_block_finish(*answer.finish_reason)) {
+      append_error(out, "blocked",
+                   "Gemini stopped before answering (" + *answer.finish_reason + "). Rephrase the message and try again.");
+    } else if (!answer.finish_reason && answer.text.empty()) {
+      append_error(out, "incomplete", "Gemini ended the answer without any text. Send the message again.");
+    } else {
+      auto artifacts = extract_artifacts(answer.text);
+      Completion c;
+      c.content = answer.text;
+      c.artifacts = &artifacts;
+      c.session_id = session_id;
+      c.finish_reason = answer.finish_reason ? std::string_view(*answer.finish_reason) : "STOP";
+      c.model = answer.model_version ? std::string_view(*answer.model_version) : settings_.gemini.model;
+      c.usage = answer.usage;
+      append_complete(out, c);
+      completed = true;
+    }
+    if (outcome.error)
+      log::warn("upstream error", {log::kv("code", outcome.error->code), log::kv("http_status", outcome.error->http_status),
+                                   log::kv("attempts", outcome.attempts)});
+  }
+  co_await ex.write_chunk(out);
+  if (completed) {
+    // Committed only once the client has the complete chunk: a retry after any failure starts
+    // from the same history.
+    chat.messages.push_back({memory::Role::model, std::move(answer.text)});
+    sessions_.append(session_id, std::move(chat.messages));
+  }
+  co_await ex.finish_stream();
+}
+
+}  // namespace chatrelay::chat

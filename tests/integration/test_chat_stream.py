@@ -1,0 +1,373 @@
+"""POST /api/chat/stream end to end: chatrelay + chatrelay-fake-gemini over real TLS."""
+import json
+import os
+import socket
+import threading
+import time
+import unittest
+
+from fake import FakeGemini
+from harness import TEST_KEY, Chatrelay, assistant, fd_count, user, wait_until
+
+RECORDINGS = os.environ.get("CHATRELAY_RECORDINGS", "../data/gemini-recordings")
+
+
+def recording_texts(name):
+    """(visible text, thought text) of a recorded .sse file, computed independently of chatrelay."""
+    visible, thought = "", ""
+    with open(os.path.join(RECORDINGS, name), encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("data:"):
+                continue
+            event = json.loads(line[5:])
+            for cand in event.get("candidates", [])[:1]:
+                for part in cand.get("content", {}).get("parts", []):
+                    if "text" in part:
+                        if part.get("thought"):
+                            thought += part["text"]
+                        else:
+                            visible += part["text"]
+    return visible, thought
+
+
+def tokens_of(chunks):
+    return "".join(c["content"] for c in chunks if c["type"] == "token")
+
+
+class ChatStreamTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = FakeGemini(scenario="normal")
+        cls.relay = Chatrelay(fake=cls.fake, env={"CHATRELAY_GEMINI_MAX_RETRY_WAIT_S": "5"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.relay.stop()
+        cls.fake.stop()
+
+    def setUp(self):
+        self.fake.clear_scenarios()
+
+    def chat(self, *args, **kw):
+        return self.relay.chat(*args, **kw)
+
+    def test_recorded_code_answer(self):
+        self.fake.set_scenarios(["code"])
+        status, headers, chunks = self.chat([user("Write tetris game")])
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/x-ndjson")
+        self.assertEqual(headers["cache-control"], "no-cache")
+        self.assertEqual(headers["x-accel-buffering"], "no")
+        self.assertEqual(len(headers["x-session-id"]), 32)
+        expected, _ = recording_texts("text-codefence-2.5-flash.sse")
+        final = chunks[-1]
+        self.assertEqual(final["type"], "complete")
+        self.assertTrue(all(c["type"] == "token" for c in chunks[:-1]))
+        self.assertGreater(len(chunks), 10)
+        self.assertEqual(tokens_of(chunks), expected)
+        self.assertEqual(final["content"], expected)
+        self.assertEqual(final["session_id"], headers["x-session-id"])
+        self.assertEqual(final["finish_reason"], "STOP")
+        self.assertEqual(final["artifact"]["language"], "python")
+        self.assertTrue(final["artifact"]["code"].startswith("import curses\nimport random\n"))
+        self.assertEqual(len(final["artifacts"]), 1)
+        self.assertGreater(final["usage"]["total_tokens"], 0)
+
+    def test_thoughts_are_never_tokens(self):
+        self.fake.set_scenarios(["thoughts"])
+        status, _, chunks = self.chat([user("think")])
+        visible, thought = recording_texts("thinking-2.5-flash-thoughts.sse")
+        self.assertTrue(thought)
+        self.assertEqual(tokens_of(chunks), visible)
+        self.assertEqual(chunks[-1]["content"], visible)
+        self.assertNotIn(thought[:40], json.dumps(chunks))
+        self.assertFalse(any(c["type"] == "thinking" for c in chunks))
+
+    def test_history_window_and_commit_rules(self):
+        sid = "hist-" + str(time.monotonic_ns())
+        self.fake.clear_requests()
+        status, _, chunks = self.chat([user("first question")], session_id=sid)
+        self.assertEqual(chunks[-1]["type"], "complete")
+        reply1 = chunks[-1]["content"]
+        # A failed turn is not committed ...
+        self.fake.set_scenarios(["raw-error"])
+        status, _, chunks = self.chat([user("this one fails")], session_id=sid)
+        self.assertEqual(chunks[-1]["type"], "error")
+        # ... so the next turn sees only the first exchange in front of it.
+        status, _, chunks = self.chat([user("second question")], session_id=sid)
+        self.assertEqual(chunks[-1]["type"], "complete")
+        sent = self.fake.requests()[-1]["body"]["contents"]
+        self.assertEqual([c["role"] for c in sent], ["user", "model", "user"])
+        self.assertEqual(sent[0]["parts"][0]["text"], "first question")
+        self.assertEqual(sent[1]["parts"][0]["text"], reply1)
+        self.assertEqual(sent[2]["parts"][0]["text"], "second question")
+        self.assertIn("systemInstruction", self.fake.requests()[-1]["body"])
+
+    def test_window_keeps_the_newest_turns_and_starts_with_user(self):
+        with Chatrelay(fake=self.fake, env={"MAX_HISTORY_MESSAGES": "3"}) as relay:
+            sid = "win-" + str(time.monotonic_ns())
+            for i in range(3):
+                status, _, chunks = relay.chat([user(f"q{i}")], session_id=sid)
+                self.assertEqual(chunks[-1]["type"], "complete")
+            sent = self.fake.requests()[-1]["body"]["contents"]
+            # ring holds [a1, q2?..]: newest 3 of q0 a0 q1 a1 → (a0) q1 a1 trimmed to start at user.
+            self.assertEqual(sent[0]["role"], "user")
+            self.assertEqual(sent[0]["parts"][0]["text"], "q1")
+            self.assertEqual(sent[-1]["parts"][0]["text"], "q2")
+            self.assertLessEqual(len(sent), 4)
+
+    def test_client_supplied_assistant_turns_are_sent_as_model(self):
+        self.chat([user("a"), assistant("b"), user("c")])
+        sent = self.fake.requests()[-1]["body"]["contents"]
+        self.assertEqual([c["role"] for c in sent], ["user", "model", "user"])
+
+    def test_quota_exceeded_with_retry_after(self):
+        self.fake.set_scenarios(["429"])
+        before = self.fake.stats()["requests"]
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(status, 200)
+        self.assertEqual(len(chunks), 1)
+        err = chunks[0]
+        self.assertEqual(err["type"], "error")
+        self.assertEqual(err["code"], "quota_exceeded")
+        self.assertEqual(err["retry_after"], 58)  # RetryInfo 58s (> max_retry_wait_s: no retry)
+        self.assertIn("quota", err["content"].lower())
+        self.assertEqual(self.fake.stats()["requests"] - before, 1)
+
+    def test_short_429_is_retried_then_succeeds(self):
+        self.fake.set_scenarios(["429-short", "normal"])
+        t0 = time.monotonic()
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["type"], "complete")
+        self.assertGreaterEqual(time.monotonic() - t0, 0.9)  # honoured RetryInfo 1s
+
+    def test_bad_key_never_leaks(self):
+        with Chatrelay(fake=self.fake, api_key="invalid-" + TEST_KEY) as relay:
+            status, headers, chunks = relay.chat([user("hi")])
+            self.assertEqual(chunks[-1]["code"], "invalid_api_key")
+            self.assertEqual(len(chunks), 1)
+            relay.terminate()
+            everything = json.dumps(chunks) + json.dumps(headers) + relay.log_text() + "".join(relay.stdout_lines)
+            self.assertNotIn(TEST_KEY, everything)
+            self.assertNotIn("invalid-AIza", everything)
+
+    def test_503_then_success_after_a_retry(self):
+        self.fake.set_scenarios(["503", "normal"])
+        before = self.fake.stats()["requests"]
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["type"], "complete")
+        self.assertEqual(self.fake.stats()["requests"] - before, 2)
+
+    def test_retries_exhausted(self):
+        self.fake.set_scenarios(["500", "503", "500", "normal"])
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["type"], "error")
+        self.assertEqual(chunks[-1]["code"], "upstream_unavailable")
+
+    def test_error_mid_stream(self):
+        sid = "mid-" + str(time.monotonic_ns())
+        self.fake.set_scenarios(["raw-error"])
+        status, _, chunks = self.chat([user("hi")], session_id=sid)
+        self.assertGreaterEqual(len(chunks), 2)
+        self.assertEqual(chunks[0]["type"], "token")
+        self.assertEqual(chunks[-1]["type"], "error")
+        self.assertEqual(sum(1 for c in chunks if c["type"] in ("complete", "error")), 1)
+        self.chat([user("next")], session_id=sid)
+        self.assertEqual(len(self.fake.requests()[-1]["body"]["contents"]), 1)  # nothing committed
+
+    def test_reset_mid_stream(self):
+        self.fake.set_scenarios(["reset"])
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["type"], "error")
+        self.assertEqual(chunks[-1]["code"], "upstream_unavailable")
+
+    def test_upstream_garbage(self):
+        for scenario in ("malformed", "bad-chunk"):
+            with self.subTest(scenario=scenario):
+                self.fake.set_scenarios([scenario])
+                status, _, chunks = self.chat([user("hi")])
+                self.assertEqual(chunks[-1]["type"], "error")
+                self.assertEqual(chunks[-1]["code"], "upstream_protocol")
+
+    def test_blocked_prompt(self):
+        self.fake.set_scenarios(["blocked"])
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["code"], "blocked")
+        self.fake.set_scenarios(["safety"])
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["code"], "blocked")
+
+    def test_no_finish_reason(self):
+        self.fake.set_scenarios(["no-finish"])
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["type"], "complete")
+        self.assertEqual(chunks[-1]["finish_reason"], "STOP")
+
+    def test_max_tokens_keeps_partial_text(self):
+        self.fake.set_scenarios(["max-tokens"])
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["type"], "complete")
+        self.assertEqual(chunks[-1]["finish_reason"], "MAX_TOKENS")
+
+    def test_model_not_found(self):
+        self.fake.set_scenarios(["404"])
+        status, _, chunks = self.chat([user("hi")])
+        self.assertEqual(chunks[-1]["code"], "model_not_found")
+
+    def test_busy_session_gets_409(self):
+        sid = "busy-" + str(time.monotonic_ns())
+        self.fake.set_scenarios(["stall"])
+        conn = self.relay.connection(timeout=10)
+        conn.request("POST", "/api/chat/stream", body=json.dumps({"session_id": sid, "messages": [user("a")]}),
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        self.assertEqual(r.status, 200)
+        r.readline()  # the stall scenario sends one event first
+        status, _, body = self.chat([user("b")], session_id=sid)
+        self.assertEqual(status, 409)
+        self.assertIn("detail", body)
+        conn.close()
+        # Once the first stream is gone the session is free again.
+        self.assertTrue(wait_until(lambda: self.fake.stats()["open_streams"] == 0, 2))
+        status, _, chunks = self.chat([user("c")], session_id=sid)
+        self.assertEqual(status, 200)
+
+    def test_client_disconnect_closes_upstream_fast(self):
+        for scenario, read_first in (("stall", True), ("stall-headers", False), ("endless", True)):
+            with self.subTest(scenario=scenario):
+                self.fake.set_scenarios([scenario])
+                s = socket.create_connection(("127.0.0.1", self.relay.port))
+                body = json.dumps({"messages": [user("hi")]}).encode()
+                s.sendall(b"POST /api/chat/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                self.assertTrue(wait_until(lambda: self.fake.stats()["open_streams"] == 1, 3))
+                if read_first:
+                    s.settimeout(3)
+                    got = b""
+                    while b"token" not in got:
+                        got += s.recv(65536)
+                t0 = time.monotonic()
+                s.close()
+                self.assertTrue(wait_until(lambda: self.fake.stats()["open_streams"] == 0, 2))
+                self.assertLess(time.monotonic() - t0, 0.1)
+
+    def test_validation_refusals(self):
+        status, _, body = self.relay.request("POST", "/api/chat/stream", body="{not json",
+                                             headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 400)
+        self.assertIn("detail", json.loads(body))
+        status, _, body = self.relay.request("POST", "/api/chat/stream", body="{}",
+                                             headers={"Content-Type": "text/plain"})
+        self.assertEqual(status, 415)
+        cases = [
+            ({"messages": []}, ["body", "messages"]),
+            ({"messages": [{"role": "robot", "content": "x"}]}, ["body", "messages", 0, "role"]),
+            ({"messages": [{"role": "user", "content": ""}]}, ["body", "messages", 0, "content"]),
+            ({"messages": [user("a"), assistant("b")]}, ["body", "messages", 1, "role"]),
+            ({"messages": [user("a")], "session_id": "bad id!"}, ["body", "session_id"]),
+            ({"messages": [user("a")] * 65}, ["body", "messages"]),
+            ({}, ["body", "messages"]),
+        ]
+        for payload, loc in cases:
+            with self.subTest(payload=str(payload)[:60]):
+                status, _, body = self.relay.request("POST", "/api/chat/stream", body=payload)
+                self.assertEqual(status, 422)
+                detail = json.loads(body)["detail"]
+                self.assertIn(loc, [d["loc"] for d in detail])
+        # The connection stays usable after a refusal.
+        conn = self.relay.connection()
+        conn.request("POST", "/api/chat/stream", body="[", headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        self.assertEqual(r.status, 400)
+        conn.request("GET", "/health")
+        self.assertEqual(conn.getresponse().status, 200)
+        conn.close()
+
+    def test_generated_session_id_is_returned(self):
+        status, headers, chunks = self.chat([user("hi")])
+        self.assertRegex(headers["x-session-id"], r"^[0-9a-f]{32}$")
+        self.assertEqual(chunks[-1]["session_id"], headers["x-session-id"])
+
+    def test_pool_reuses_upstream_connections(self):
+        self.chat([user("warm")])
+        before = self.fake.stats()
+        for _ in range(5):
+            self.chat([user("again")])
+        after = self.fake.stats()
+        self.assertEqual(after["handshakes"], before["handshakes"])
+        self.assertEqual(after["requests"] - before["requests"], 5)
+
+    def test_many_concurrent_paced_streams(self):
+        n = 200
+        results = [None] * n
+        fds_before = fd_count(self.relay.proc.pid)
+
+        def run(i):
+            try:
+                status, _, chunks = self.relay.chat([user(f"hello {i}")], timeout=60,
+                                                    extra={"session_id": f"c{i}-{time.monotonic_ns()}"})
+                results[i] = chunks[-1]["type"] if status == 200 else status
+            except Exception as e:  # noqa: BLE001 - report any failure as a value
+                results[i] = repr(e)
+
+        self.fake.set_scenarios(["paced"] * n)
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(90)
+        self.assertEqual(results.count("complete"), n, [r for r in results if r != "complete"][:5])
+        self.assertTrue(wait_until(lambda: fd_count(self.relay.proc.pid) <= fds_before + 70, 5))
+
+
+class NoKeyTest(unittest.TestCase):
+    def test_without_a_key_the_stream_says_so(self):
+        with Chatrelay(api_key=None) as relay:
+            status, _, chunks = relay.chat([user("hi")])
+            self.assertEqual(status, 200)
+            self.assertEqual(chunks[-1]["code"], "invalid_api_key")
+            self.assertIn("GEMINI_API_KEY", chunks[-1]["content"])
+
+
+class ShutdownDuringStreamTest(unittest.TestCase):
+    def test_running_stream_finishes_before_exit(self):
+        with FakeGemini(scenario="paced", extra_args=["--delay-ms", "100"]) as fake:
+            relay = Chatrelay(fake=fake)
+            try:
+                result = {}
+
+                def run():
+                    result["r"] = relay.chat([user("hi")])
+
+                t = threading.Thread(target=run)
+                t.start()
+                self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 1, 3))
+                self.assertEqual(relay.terminate(), 0)
+                t.join(10)
+                self.assertEqual(result["r"][2][-1]["type"], "complete")
+            finally:
+                relay.stop()
+
+    def test_grace_period_ends_streams_with_an_error_chunk(self):
+        with FakeGemini(scenario="endless") as fake:
+            relay = Chatrelay(fake=fake, args=["--set", "server.shutdown_grace_s=0.5"])
+            try:
+                result = {}
+
+                def run():
+                    result["r"] = relay.chat([user("hi")])
+
+                t = threading.Thread(target=run)
+                t.start()
+                self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 1, 3))
+                self.assertEqual(relay.terminate(), 0)
+                t.join(10)
+                self.assertEqual(result["r"][2][-1]["type"], "error")
+            finally:
+                relay.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
