@@ -265,6 +265,27 @@ std::optional<std::string> show_origins(const Settings& settings) {
   return out + "]";
 }
 
+void assign_tokens(const Key& key, Settings& settings, const Value& value,
+                   const std::filesystem::path&) {
+  const auto* list = std::get_if<std::vector<std::string>>(&value);
+  if (list == nullptr) reject(key, value);
+  std::vector<std::string> tokens;
+  for (const std::string& token : *list) {
+    const bool ok = token.size() >= 16 && token.size() <= 512 &&
+                    std::ranges::all_of(token, [](char c) { return c > 0x20 && c < 0x7f; });
+    if (!ok) reject(key, token);
+    tokens.push_back(token);
+  }
+  settings.server.auth_tokens = std::move(tokens);
+}
+
+std::optional<std::string> show_tokens(const Settings& settings) {
+  if (settings.server.auth_tokens.empty()) return std::nullopt;
+  std::string shown = "\"";  // describe() masks it anyway; this says how many there are
+  shown.append(std::to_string(settings.server.auth_tokens.size())).append(" tokens\"");
+  return shown;
+}
+
 void assign_ca_file(const Key& key, Settings& settings, const Value& value,
                     const std::filesystem::path& base_dir) {
   const auto* text = std::get_if<std::string>(&value);
@@ -371,6 +392,36 @@ const Key table[] = {
      .allowed = "a number of seconds in 0..86400", .min = 0, .max = 86400,
      .assign = assign_plain<server, &S::shutdown_grace_s>,
      .show = show_plain<server, &S::shutdown_grace_s>},
+    {.section = "server", .name = "auth_tokens", .kind = Kind::text_list,
+     .allowed = "an array of bearer tokens, each 16..512 printable characters without spaces",
+     .secret = true, .unset_note = "none: no authentication", .assign = assign_tokens,
+     .show = show_tokens},
+    {.section = "server", .name = "ip_rate_per_s", .kind = Kind::number,
+     .allowed = "requests per second per client IP in 0..100000 (0 = no limit)", .min = 0,
+     .max = 100000, .assign = assign_plain<server, &S::ip_rate_per_s>,
+     .show = show_plain<server, &S::ip_rate_per_s>},
+    {.section = "server", .name = "ip_burst", .kind = Kind::number,
+     .allowed = "a burst size in 1..1000000", .min = 1, .max = 1000000,
+     .assign = assign_plain<server, &S::ip_burst>, .show = show_plain<server, &S::ip_burst>},
+    {.section = "server", .name = "session_rate_per_s", .kind = Kind::number,
+     .allowed = "chat turns per second per session in 0..1000 (0 = no limit)", .min = 0,
+     .max = 1000, .assign = assign_plain<server, &S::session_rate_per_s>,
+     .show = show_plain<server, &S::session_rate_per_s>},
+    {.section = "server", .name = "session_burst", .kind = Kind::number,
+     .allowed = "a burst size in 1..1000", .min = 1, .max = 1000,
+     .assign = assign_plain<server, &S::session_burst>,
+     .show = show_plain<server, &S::session_burst>},
+    {.section = "server", .name = "max_streams_per_ip", .kind = Kind::integer,
+     .allowed = "an integer in 0..1000000 (0 = no cap)", .min = 0, .max = 1000000,
+     .assign = assign_plain<server, &S::max_streams_per_ip>,
+     .show = show_plain<server, &S::max_streams_per_ip>},
+    {.section = "server", .name = "metrics", .kind = Kind::boolean,
+     .allowed = "true or false", .assign = assign_plain<server, &S::metrics>,
+     .show = show_plain<server, &S::metrics>},
+    {.section = "server", .name = "metrics_port", .kind = Kind::integer,
+     .allowed = "an integer in 0..65535 (0 = serve /metrics on the main port)", .min = 0,
+     .max = 65535, .assign = assign_plain<server, &S::metrics_port>,
+     .show = show_plain<server, &S::metrics_port>},
 
     {.section = "gemini", .name = "api_key", .kind = Kind::text,
      .allowed = "an API key without spaces or control characters, at most 512 characters",

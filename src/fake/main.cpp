@@ -39,7 +39,8 @@ std::string url(const tcp::endpoint& endpoint) {
 
 int run(const Options& o) {
   auto replay = load_replay(o);
-  auto pki = tls::ensure_test_pki(o.tls_dir, certificate_hosts(o.host));
+  auto pki = tls::ensure_test_pki(o.tls_dir, o.cert_host.empty() ? certificate_hosts(o.host)
+                                                                  : std::vector<std::string>{o.cert_host});
   tls::ServerContext tls_context(pki.server_cert, pki.server_key);
   State state;
   Scenarios scenarios(o, replay);

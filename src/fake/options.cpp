@@ -56,6 +56,8 @@ ParsedArgs parse_args(int argc, char** argv) {
       ok = parse_number(value, o.events) && o.events > 0;
     } else if (arg == "--tls-dir") {
       o.tls_dir = value;
+    } else if (arg == "--cert-host") {
+      o.cert_host = value;
     } else {
       parsed.error = "unknown option " + std::string(arg) + " (see --help)";
       return parsed;
@@ -86,6 +88,8 @@ Usage: chatrelay-fake-gemini [options]
   --events N         number of events of the `long` scenario (default 200)
   --tls-dir DIR      where the self-signed CA and server certificate are made on first use
                      (default .tls); clients trust DIR/ca.pem
+  --cert-host NAME   make the certificate name only NAME (use a fresh --tls-dir): clients that
+                     connect by another name must refuse it
   --help             this text
 
 On start it prints, and flushes:

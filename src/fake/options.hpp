@@ -19,6 +19,7 @@ struct Options {
   std::chrono::milliseconds delay{0};  // before each event; 0 lets paced/endless pick theirs
   std::size_t events = 200;            // length of the `long` scenario
   std::filesystem::path tls_dir = ".tls";
+  std::string cert_host;  // non-empty: the certificate names only this host (wrong-host tests)
 };
 
 struct ParsedArgs {

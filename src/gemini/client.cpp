@@ -72,22 +72,24 @@ struct Client::Impl {
     std::size_t batch_size = 0;
     bool any_response_byte = false;
     bool any_event = false;  // survives an exception: no retry once events were handed on
+    bool connected = false;
   };
 
-  awaitable<std::unique_ptr<tls::stream>> connect(Deadline& deadline) {
+  // Resolves, connects and handshakes into call.conn (set at once, so the deadline watcher can
+  // cancel whichever step is pending). Throws std::system_error.
+  awaitable<void> connect(Call& call, Deadline& deadline) {
     deadline.expires_after(seconds_f(settings.connect_timeout_s));
     auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
     if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
-    auto conn = std::make_unique<tls::stream>(io, tls_ctx.native());
-    auto [cec, ep] = co_await asio::async_connect(conn->next_layer(), results, use_tuple);
+    call.conn = std::make_unique<tls::stream>(io, tls_ctx.native());
+    auto [cec, ep] = co_await asio::async_connect(call.conn->next_layer(), results, use_tuple);
     if (cec) throw std::system_error(cec, "connect");
-    conn->next_layer().set_option(tcp::no_delay(true));
-    tls_ctx.prepare(*conn, endpoint.host);
-    auto [hec] = co_await conn->async_handshake(asio::ssl::stream_base::client, use_tuple);
+    call.conn->next_layer().set_option(tcp::no_delay(true));
+    tls_ctx.prepare(*call.conn, endpoint.host);
+    auto [hec] = co_await call.conn->async_handshake(asio::ssl::stream_base::client, use_tuple);
     if (hec) throw std::system_error(hec, "TLS handshake: " + tls::describe_error(hec));
     ++stats.connections_opened;
-    if (tls::session_reused(*conn)) ++stats.handshakes_resumed;
-    co_return conn;
+    if (tls::session_reused(*call.conn)) ++stats.handshakes_resumed;
   }
 
   std::unique_ptr<tls::stream> take_idle() {
@@ -131,7 +133,7 @@ struct Client::Impl {
     StreamOutcome out;
     call.conn = take_idle();
     call.reused = call.conn != nullptr;
-    if (!call.conn) call.conn = co_await connect(deadline);
+    if (!call.conn) co_await connect(call, deadline);
 
     request_head.clear();
     request_head.append("POST ").append(endpoint.stream_target(model)).append(" HTTP/1.1\r\nHost: ");
@@ -141,6 +143,7 @@ struct Client::Impl {
     request_head.append(std::to_string(body.size())).append("\r\n\r\n");
     std::array<asio::const_buffer, 2> bufs{asio::buffer(request_head), asio::buffer(body)};
     deadline.expires_after(seconds_f(settings.first_byte_timeout_s));
+    call.connected = true;  // from here on a timeout is Gemini's silence, not a connect failure
     auto [wec, wn] = co_await asio::async_write(*call.conn, bufs, use_tuple);
     request_head.assign(request_head.size(), '\0');  // the key does not linger in memory
     if (wec) throw std::system_error(wec, "write request");
@@ -149,6 +152,8 @@ struct Client::Impl {
     std::array<char, 16 * 1024> buf;
     std::string error_body;
     for (;;) {
+      // Until the first byte: first_byte_timeout_s; then idle_timeout_s of silence at most.
+      deadline.expires_after(seconds_f(call.any_response_byte ? settings.idle_timeout_s : settings.first_byte_timeout_s));
       auto [rec, n] = co_await call.conn->async_read_some(asio::buffer(buf), use_tuple);
       bool eof = rec == asio::error::eof || rec == asio::ssl::error::stream_truncated;
       if (rec && !eof) throw std::system_error(rec, "read response");
@@ -207,7 +212,6 @@ struct Client::Impl {
             }
           if (upto > 0) co_await sink(std::span<const EventData>(call.batch.data(), upto));
           if (out.error) co_return out;
-          deadline.expires_after(seconds_f(settings.idle_timeout_s));
         }
         if (failure) {
           out.error = std::move(failure);
@@ -249,7 +253,7 @@ struct Client::Impl {
       if (!failure) co_return out;
       out.any_event = call.any_event;
       if (timed_out) {
-        out.error = call.any_response_byte || call.conn
+        out.error = call.connected
                         ? make_error("upstream_timeout",
                                      call.any_response_byte
                                          ? "Gemini stopped sending in the middle of the answer."

@@ -114,6 +114,9 @@ class Chatrelay:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe:
+                pipe.close()
         self.tmp.cleanup()
 
     def __enter__(self):

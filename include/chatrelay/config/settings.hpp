@@ -23,6 +23,16 @@ struct ServerSettings {
   double idle_timeout_s = 60;      // keep-alive connection idle between requests
   double write_timeout_s = 30;     // a client that reads nothing for this long is cut off
   double shutdown_grace_s = 20;
+  // Inbound access control, all off by default so existing frontends keep working.
+  std::vector<std::string> auth_tokens;  // secret: bearer tokens; empty = no authentication
+  double ip_rate_per_s = 0;              // requests per second per client IP; 0 = no limit
+  double ip_burst = 20;
+  double session_rate_per_s = 0;         // chat turns per second per session id; 0 = no limit
+  double session_burst = 3;
+  std::size_t max_streams_per_ip = 0;    // concurrent chat streams per client IP; 0 = no cap
+  // Prometheus exposition at GET /metrics.
+  bool metrics = true;
+  std::uint16_t metrics_port = 0;  // 0 = on the main port; else a separate listener on `host`
 };
 
 struct GeminiSettings {

@@ -1,0 +1,121 @@
+// libFuzzer target: http::MessageParser in request mode (what a client can send us). The input
+// after the first byte is fed whole, split in two at a position taken from the first byte, and
+// (when short) byte by byte, the way http::Connection feeds it; every way must give the same
+// messages and the same error, and each message must satisfy the parser's promises.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chatrelay/http/message_parser.hpp"
+#include "fuzz_check.hpp"
+
+using chatrelay::http::Header;
+using chatrelay::http::MessageParser;
+using Event = MessageParser::Event;
+
+namespace {
+
+// Small limits, so that 413 and 431 are reachable with short inputs.
+constexpr MessageParser::Limits limits{1024, 512};
+
+struct Parsed {
+  std::string method, target, body;
+  std::vector<Header> headers;
+  bool keep_alive = false;
+  bool chunked = false;
+  bool operator==(const Parsed& o) const {
+    if (headers.size() != o.headers.size()) return false;
+    for (std::size_t i = 0; i < headers.size(); ++i) {
+      if (headers[i].name != o.headers[i].name || headers[i].value != o.headers[i].value)
+        return false;
+    }
+    return method == o.method && target == o.target && body == o.body &&
+           keep_alive == o.keep_alive && chunked == o.chunked;
+  }
+};
+
+struct Outcome {
+  std::vector<Parsed> messages;
+  int error_status = 0;
+  bool operator==(const Outcome& o) const {
+    return messages == o.messages && error_status == o.error_status;
+  }
+};
+
+// What a complete request must look like, whatever the bytes were.
+void check_message(const chatrelay::http::Message& m) {
+  FUZZ_CHECK(!m.method.empty(), "a complete request has a method");
+  FUZZ_CHECK(m.target == "*" || (!m.target.empty() && m.target[0] == '/'),
+             "the target is origin-form or *");
+  FUZZ_CHECK(m.body.size() <= limits.max_body_bytes, "the body limit holds");
+  FUZZ_CHECK(!(m.chunked && m.content_length), "Content-Length with chunked is refused");
+  if (m.content_length && !m.chunked) {
+    FUZZ_CHECK(m.body.size() == *m.content_length, "the body has Content-Length bytes");
+  }
+  if (!m.content_length && !m.chunked) FUZZ_CHECK(m.body.empty(), "no framing, no body");
+  if (m.version_minor >= 1) FUZZ_CHECK(m.has_header("host"), "HTTP/1.1 needs Host");
+  std::size_t header_bytes = m.target.size();
+  for (const auto& h : m.headers) {
+    FUZZ_CHECK(!h.name.empty(), "header names are not empty");
+    for (char c : h.name) FUZZ_CHECK(!(c >= 'A' && c <= 'Z'), "header names are lower-cased");
+    for (char c : h.value) FUZZ_CHECK(c != '\r' && c != '\n', "no line break in a header value");
+    if (!h.value.empty()) {
+      FUZZ_CHECK(h.value.back() != ' ' && h.value.back() != '\t', "values are right-trimmed");
+    }
+    header_bytes += h.name.size() + h.value.size();
+  }
+  FUZZ_CHECK(header_bytes <= limits.max_header_bytes, "the header limit holds");
+}
+
+Outcome run(const std::vector<std::string_view>& pieces) {
+  MessageParser parser(MessageParser::Mode::request, limits);
+  Outcome out;
+  for (std::string_view data : pieces) {
+    for (;;) {
+      const auto r = parser.feed(data);
+      FUZZ_CHECK(r.consumed <= data.size(), "feed consumes at most what it was given");
+      data.remove_prefix(r.consumed);
+      if (r.event == Event::error) {
+        out.error_status = parser.error_status();
+        FUZZ_CHECK(out.error_status == 400 || out.error_status == 413 ||
+                       out.error_status == 431 || out.error_status == 505,
+                   "request errors are 400, 413, 431 or 505");
+        FUZZ_CHECK(!parser.error_reason().empty(), "an error has a reason");
+        // The parser stays failed.
+        FUZZ_CHECK(parser.feed("GET / HTTP/1.1\r\n").event == Event::error, "errors stick");
+        return out;
+      }
+      if (r.event == Event::message_complete) {
+        const auto& m = parser.message();
+        FUZZ_CHECK(parser.headers_complete(), "a complete message had its head");
+        check_message(m);
+        out.messages.push_back({m.method, m.target, m.body, m.headers, m.keep_alive, m.chunked});
+        parser.next();
+        continue;
+      }
+      FUZZ_CHECK(data.empty(), "need_more means every byte was consumed");
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(bytes) + 1, size - 1);
+  const std::size_t split = input.size() * bytes[0] / 255;
+
+  const Outcome whole = run({input});
+  const Outcome halves = run({input.substr(0, split), input.substr(split)});
+  FUZZ_CHECK(halves == whole, "split in two, the input gives the same messages and error");
+  if (input.size() <= 512) {
+    std::vector<std::string_view> single_bytes;
+    for (std::size_t i = 0; i < input.size(); ++i) single_bytes.push_back(input.substr(i, 1));
+    FUZZ_CHECK(run(single_bytes) == whole, "byte by byte, the input gives the same result");
+  }
+  return 0;
+}

@@ -1,0 +1,108 @@
+// libFuzzer target: http::MessageParser in response mode (what Gemini, or anything posing as it,
+// can send us), with an unbounded body as gemini::Client uses it: chunked decoding,
+// Content-Length and read-until-close bodies, drained after every read. The first byte picks a
+// split position (and whether the answer is to a HEAD); whole and split must agree.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chatrelay/http/message_parser.hpp"
+#include "fuzz_check.hpp"
+
+using chatrelay::http::MessageParser;
+using Event = MessageParser::Event;
+
+namespace {
+
+constexpr MessageParser::Limits limits{4 * 1024, SIZE_MAX};
+
+struct Parsed {
+  int status = 0;
+  std::string body;
+  std::size_t header_count = 0;
+  bool keep_alive = false;
+  bool chunked = false;
+  bool operator==(const Parsed&) const = default;
+};
+
+struct Outcome {
+  std::vector<Parsed> messages;  // complete ones
+  std::string partial_body;      // of a message that was cut short
+  int error_status = 0;
+  bool finished = false;  // finish() at EOF accepted the end
+  bool operator==(const Outcome&) const = default;
+};
+
+// Feeds `pieces` like gemini::Client: after each read the body is drained; at the end, EOF.
+Outcome run(const std::vector<std::string_view>& pieces, bool head) {
+  MessageParser parser(MessageParser::Mode::response, limits);
+  if (head) parser.expect_no_body();
+  Outcome out;
+  std::string body;
+  for (std::string_view data : pieces) {
+    for (;;) {
+      const auto r = parser.feed(data);
+      FUZZ_CHECK(r.consumed <= data.size(), "feed consumes at most what it was given");
+      data.remove_prefix(r.consumed);
+      auto& m = parser.message();
+      body += m.body;
+      m.body.clear();
+      if (r.event == Event::error) {
+        out.error_status = parser.error_status();
+        FUZZ_CHECK(out.error_status != 0, "an error has a status");
+        FUZZ_CHECK(!parser.error_reason().empty(), "an error has a reason");
+        out.partial_body = body;
+        return out;
+      }
+      if (r.event == Event::message_complete) {
+        FUZZ_CHECK(parser.headers_complete(), "a complete message had its head");
+        FUZZ_CHECK(m.status >= 0 && m.status <= 999, "a status has three digits");
+        FUZZ_CHECK(!(m.chunked && m.content_length), "Content-Length with chunked is refused");
+        if (head) FUZZ_CHECK(body.empty(), "a HEAD answer has no body");
+        if (!head && m.content_length && !m.chunked && m.status >= 200 && m.status != 204 &&
+            m.status != 304) {
+          FUZZ_CHECK(body.size() == *m.content_length, "the body has Content-Length bytes");
+        }
+        out.messages.push_back({m.status, body, m.headers.size(), m.keep_alive, m.chunked});
+        body.clear();
+        parser.next();
+        if (head) parser.expect_no_body();
+        continue;
+      }
+      FUZZ_CHECK(data.empty(), "need_more means every byte was consumed");
+      break;
+    }
+  }
+  out.finished = parser.finish();
+  body += parser.message().body;
+  if (out.finished && parser.started()) {
+    // finish() completed a read-until-close body.
+    out.messages.push_back({parser.message().status, body, parser.message().headers.size(),
+                            parser.message().keep_alive, parser.message().chunked});
+  } else {
+    out.partial_body = body;
+  }
+  if (!out.finished) out.error_status = parser.error_status();
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string_view input(reinterpret_cast<const char*>(bytes) + 1, size - 1);
+  const bool head = (bytes[0] & 1) != 0;
+  const std::size_t split = input.size() * (bytes[0] >> 1) / 127;
+
+  const Outcome whole = run({input}, head);
+  const Outcome halves = run({input.substr(0, split), input.substr(split)}, head);
+  FUZZ_CHECK(halves == whole, "split in two, the input gives the same messages and error");
+  if (input.size() <= 512) {
+    std::vector<std::string_view> single_bytes;
+    for (std::size_t i = 0; i < input.size(); ++i) single_bytes.push_back(input.substr(i, 1));
+    FUZZ_CHECK(run(single_bytes, head) == whole, "byte by byte, the input gives the same result");
+  }
+  return 0;
+}

@@ -1,0 +1,142 @@
+"""What chatrelay does when the upstream or the client misbehaves: TLS identity, timeouts,
+oversized events, and a client that stops reading."""
+import json
+import socket
+import tempfile
+import threading
+import time
+import unittest
+
+from fake import FakeGemini
+from harness import Chatrelay, fd_count, user, wait_until
+
+
+def last(chunks):
+    return chunks[-1]
+
+
+class TlsIdentityTest(unittest.TestCase):
+    def test_certificate_for_another_host_is_refused(self):
+        with tempfile.TemporaryDirectory() as tls_dir:
+            with FakeGemini(extra_args=["--tls-dir", tls_dir, "--cert-host", "not-gemini.example"]) as fake:
+                with Chatrelay(fake=fake, env={"CHATRELAY_GEMINI_MAX_RETRIES": "0"}) as relay:
+                    status, _, chunks = relay.chat([user("hi")])
+                    self.assertEqual(last(chunks)["code"], "upstream_unavailable")
+                    self.assertIn("certificate verify failed", last(chunks)["content"])
+
+    def test_untrusted_ca_is_refused(self):
+        with FakeGemini() as fake:
+            # No GEMINI_CA_FILE: the system trust store does not know the fake's CA.
+            with Chatrelay(fake=fake, env={"GEMINI_CA_FILE": "", "CHATRELAY_GEMINI_MAX_RETRIES": "0"}) as relay:
+                status, _, chunks = relay.chat([user("hi")])
+                self.assertEqual(last(chunks)["code"], "upstream_unavailable")
+                self.assertEqual(fake.stats()["requests"], 0)
+
+
+class TimeoutTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = FakeGemini()
+        cls.relay = Chatrelay(fake=cls.fake, env={"CHATRELAY_GEMINI_FIRST_BYTE_TIMEOUT_S": "1",
+                                                  "CHATRELAY_GEMINI_IDLE_TIMEOUT_S": "1",
+                                                  "CHATRELAY_GEMINI_CONNECT_TIMEOUT_S": "1",
+                                                  "CHATRELAY_GEMINI_MAX_RETRIES": "0"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.relay.stop()
+        cls.fake.stop()
+
+    def test_no_first_byte(self):
+        self.fake.set_scenarios(["stall-headers"])
+        t0 = time.monotonic()
+        status, _, chunks = self.relay.chat([user("hi")])
+        self.assertEqual(last(chunks)["code"], "upstream_timeout")
+        self.assertLess(time.monotonic() - t0, 3)
+        self.assertTrue(wait_until(lambda: self.fake.stats()["open_streams"] == 0, 2))
+
+    def test_stall_between_events(self):
+        self.fake.set_scenarios(["stall"])
+        status, _, chunks = self.relay.chat([user("hi")])
+        self.assertEqual(chunks[0]["type"], "token")
+        self.assertEqual(last(chunks)["code"], "upstream_timeout")
+
+    def test_event_larger_than_the_bound(self):
+        # Default timeouts: the fake takes a moment to build its 20 MB event.
+        with Chatrelay(fake=self.fake) as relay:
+            self.fake.set_scenarios(["huge-event"])
+            status, _, chunks = relay.chat([user("hi")])
+            self.assertEqual(last(chunks)["code"], "upstream_protocol")
+            status, _, chunks = relay.chat([user("still alive?")])
+            self.assertEqual(last(chunks)["type"], "complete")
+
+
+class DeadUpstreamTest(unittest.TestCase):
+    def test_upstream_accepts_tcp_but_never_speaks_tls(self):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        held = []
+        stop = threading.Event()
+
+        def accept():
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    held.append(listener.accept()[0])
+                except socket.timeout:
+                    pass
+
+        t = threading.Thread(target=accept, daemon=True)
+        t.start()
+        port = listener.getsockname()[1]
+        try:
+            with Chatrelay(env={"GEMINI_BASE_URL": f"https://127.0.0.1:{port}",
+                                "CHATRELAY_GEMINI_CONNECT_TIMEOUT_S": "1",
+                                "CHATRELAY_GEMINI_MAX_RETRIES": "0"}) as relay:
+                t0 = time.monotonic()
+                status, _, chunks = relay.chat([user("hi")])
+                self.assertEqual(last(chunks)["code"], "upstream_unavailable")
+                self.assertLess(time.monotonic() - t0, 3)
+        finally:
+            stop.set()
+            t.join()
+            for s in held:
+                s.close()
+            listener.close()
+
+    def test_connection_refused_is_retried_then_reported(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()  # nothing listens there now
+        with Chatrelay(env={"GEMINI_BASE_URL": f"https://127.0.0.1:{port}"}) as relay:
+            status, _, chunks = relay.chat([user("hi")])
+            self.assertEqual(last(chunks)["code"], "upstream_unavailable")
+            self.assertIn("retrying Gemini call", relay.log_text())
+
+
+class StalledClientTest(unittest.TestCase):
+    def test_client_that_stops_reading_is_cut_off(self):
+        with FakeGemini(scenario="long", extra_args=["--events", "300000"]) as fake:
+            with Chatrelay(fake=fake, args=["--set", "server.write_timeout_s=1"]) as relay:
+                fds = fd_count(relay.proc.pid)
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.connect(("127.0.0.1", relay.port))
+                body = json.dumps({"messages": [user("hi")]}).encode()
+                s.sendall(b"POST /api/chat/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 1, 3))
+                # Never read: after write_timeout_s of no progress chatrelay gives up on us and
+                # closes the upstream call too.
+                self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 0, 15))
+                self.assertIn("status=200", relay.log_text())
+                s.close()
+                self.assertTrue(wait_until(lambda: fd_count(relay.proc.pid) <= fds, 3))
+                status, _, _ = relay.request("GET", "/health")
+                self.assertEqual(status, 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
