@@ -2,6 +2,7 @@
 // forced shutdown; the connection races the whole handler against the client going away.
 #include "chatrelay/chat/stream_handler.hpp"
 
+#include <cmath>
 #include <variant>
 
 #include "chatrelay/chat/artifacts.hpp"
@@ -52,7 +53,10 @@ struct Answer {
 }  // namespace
 
 StreamHandler::StreamHandler(const config::Settings& settings, gemini::Client& client, memory::SessionStore& sessions)
-    : settings_(settings), client_(client), sessions_(sessions) {
+    : settings_(settings),
+      client_(client),
+      sessions_(sessions),
+      session_limiter_(settings.server.session_rate_per_s, settings.server.session_burst) {
   const auto& g = settings.gemini;
   options_.system_prompt = g.system_prompt;
   options_.temperature = g.temperature;
@@ -77,6 +81,12 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   }
   auto& chat = std::get<ChatRequest>(parsed);
   std::string session_id = chat.session_id ? *chat.session_id : random_hex_id();
+  if (auto wait = session_limiter_.acquire(session_id)) {
+    auto r = http::json_error(429, "Too many messages for this session; wait a moment and send again.");
+    r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
+    co_await ex.respond(std::move(r));
+    co_return;
+  }
   if (!sessions_.try_acquire(session_id)) {
     co_await ex.respond(http::json_error(
         409, "Session " + session_id + " is still streaming a reply; wait for it to finish, then send again."));

@@ -25,6 +25,9 @@ Connection::Connection(Server& server, tcp::socket socket)
       deadline_(socket_.get_executor()),
       parser_(MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes}) {
   registration_ = server_.attach(this);
+  asio::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) peer_ = remote.address().to_string();
 }
 
 Connection::~Connection() { server_.detach(registration_); }
@@ -128,6 +131,8 @@ awaitable<void> Connection::handle_request() {
 
   if (auto preflight = server_.cors().preflight(req)) {
     co_await respond(std::move(*preflight));
+  } else if (auto refusal = server_.admit(req, peer_)) {
+    co_await respond(std::move(*refusal));
   } else if (auto m = server_.router().match(req.method, req.path()); !m.route) {
     if (m.allow.empty()) {
       co_await respond(json_error(404, "Not Found"));
@@ -138,7 +143,16 @@ awaitable<void> Connection::handle_request() {
     }
   } else if (m.route->plain) {
     co_await respond(m.route->plain(req));
+  } else if (!server_.open_stream(peer_)) {
+    auto r = json_error(429, "Too many concurrent streams from this address; wait for one to finish.");
+    r.header("Retry-After", "1");
+    co_await respond(std::move(r));
   } else {
+    struct StreamSlot {
+      Server& server;
+      const std::string& peer;
+      ~StreamSlot() { server.close_stream(peer); }
+    } slot{server_, peer_};
     bool finished = co_await until(m.route->stream(*this), watch_client());
     if (!finished || client_gone_) keep_alive_ = false;
     if (!responded_ && !client_gone_) co_await respond(json_error(500, "Internal Server Error"));

@@ -51,6 +51,7 @@ class Connection final : public Exchange {
   Deadline deadline_;
   MessageParser parser_;
   std::list<Connection*>::iterator registration_;
+  std::string peer_;  // the client's IP address (rate limits, stream caps)
 
   std::array<char, 16 * 1024> buf_{};
   std::size_t begin_ = 0;  // unparsed bytes are buf_[begin_, end_)

@@ -1,6 +1,9 @@
 // Server: bind/listen, the accept loop with the connection cap, and graceful shutdown.
 #include "chatrelay/http/server.hpp"
 
+#include <cmath>
+
+#include "chatrelay/core/constant_time.hpp"
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
 #include "connection.hpp"
@@ -14,7 +17,8 @@ Server::Server(asio::io_context& io, const config::ServerSettings& settings, con
       cors_(settings.allowed_origins),
       acceptor_(io),
       grace_(io),
-      forced_(io) {
+      forced_(io),
+      ip_limiter_(settings.ip_rate_per_s, settings.ip_burst) {
   forced_.expires_at(asio::steady_timer::time_point::max());
 }
 
@@ -52,6 +56,47 @@ awaitable<void> Server::accept_loop() {
     auto* raw = conn.get();
     asio::co_spawn(io_, raw->run(), [c = std::move(conn)](std::exception_ptr) mutable { c.reset(); });
   }
+}
+
+std::optional<Response> Server::admit(const Message& request, const std::string& peer) {
+  if (request.path() == "/health") return std::nullopt;  // liveness stays open for probes
+  if (!settings_.auth_tokens.empty()) {
+    std::string_view auth = request.header("authorization");
+    constexpr std::string_view scheme = "Bearer ";
+    bool ok = false;
+    if (auth.size() > scheme.size() && iequals(auth.substr(0, scheme.size()), scheme)) {
+      auto presented = auth.substr(scheme.size());
+      for (const auto& token : settings_.auth_tokens) ok |= constant_time_equal(token, presented);
+    }
+    if (!ok) {
+      Response r = json_error(401, "Not authenticated");
+      r.header("WWW-Authenticate", auth.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
+      return r;
+    }
+  }
+  if (auto wait = ip_limiter_.acquire(peer)) {
+    Response r = json_error(429, "Too many requests from this address; slow down.");
+    r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
+    return r;
+  }
+  return std::nullopt;
+}
+
+bool Server::open_stream(const std::string& peer) {
+  if (settings_.max_streams_per_ip == 0) return true;
+  auto& n = streams_per_ip_[peer];
+  if (n >= settings_.max_streams_per_ip) {
+    if (n == 0) streams_per_ip_.erase(peer);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void Server::close_stream(const std::string& peer) {
+  if (settings_.max_streams_per_ip == 0) return;
+  auto it = streams_per_ip_.find(peer);
+  if (it != streams_per_ip_.end() && --it->second == 0) streams_per_ip_.erase(it);
 }
 
 std::list<Connection*>::iterator Server::attach(Connection* c) {

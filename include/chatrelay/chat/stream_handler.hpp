@@ -4,6 +4,7 @@
 
 #include "chatrelay/config/settings.hpp"
 #include "chatrelay/core/asio.hpp"
+#include "chatrelay/core/rate_limiter.hpp"
 #include "chatrelay/gemini/client.hpp"
 #include "chatrelay/gemini/request_builder.hpp"
 #include "chatrelay/http/exchange.hpp"
@@ -22,6 +23,7 @@ class StreamHandler {
   gemini::Client& client_;
   memory::SessionStore& sessions_;
   gemini::GenerationOptions options_;
+  RateLimiter session_limiter_;
 };
 
 }  // namespace chatrelay::chat

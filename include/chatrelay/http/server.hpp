@@ -6,9 +6,12 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "chatrelay/config/settings.hpp"
 #include "chatrelay/core/asio.hpp"
+#include "chatrelay/core/rate_limiter.hpp"
 #include "chatrelay/http/cors.hpp"
 #include "chatrelay/http/router.hpp"
 
@@ -43,6 +46,13 @@ class Server {
   std::list<Connection*>::iterator attach(Connection* c);
   void detach(std::list<Connection*>::iterator it);
 
+  // Inbound access control (all off unless configured). nullopt: let the request through;
+  // else the refusal to send. `peer` is the client's IP address.
+  std::optional<Response> admit(const Message& request, const std::string& peer);
+  // Concurrent streams per client IP: false when the cap is reached (the caller answers 429).
+  bool open_stream(const std::string& peer);
+  void close_stream(const std::string& peer);
+
  private:
   asio::io_context& io_;
   config::ServerSettings settings_;
@@ -53,6 +63,8 @@ class Server {
   asio::steady_timer grace_;
   asio::steady_timer forced_;
   bool shutting_down_ = false;
+  RateLimiter ip_limiter_;
+  std::unordered_map<std::string, std::size_t> streams_per_ip_;
   std::function<void()> on_drained_;
 };
 

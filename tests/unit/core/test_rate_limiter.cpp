@@ -44,3 +44,15 @@ TEST_CASE("the number of buckets stays bounded") {
   CHECK_FALSE(keeps.acquire("new", t));
   CHECK(keeps.acquire("busy", t));  // still empty: it was not pruned
 }
+
+#include "chatrelay/core/constant_time.hpp"
+
+TEST_CASE("constant_time_equal") {
+  using chatrelay::constant_time_equal;
+  CHECK(constant_time_equal("secret-token-123", "secret-token-123"));
+  CHECK_FALSE(constant_time_equal("secret-token-123", "secret-token-124"));
+  CHECK_FALSE(constant_time_equal("secret-token-123", "secret-token-12"));
+  CHECK_FALSE(constant_time_equal("secret-token-123", "secret-token-1234"));
+  CHECK_FALSE(constant_time_equal("secret-token-123", ""));
+  CHECK(constant_time_equal("", ""));
+}
