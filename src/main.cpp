@@ -9,6 +9,7 @@
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
+#include "chatrelay/core/metrics.hpp"
 #include "chatrelay/gemini/client.hpp"
 #include "chatrelay/http/router.hpp"
 #include "chatrelay/http/server.hpp"
@@ -100,16 +101,35 @@ int main(int argc, char** argv) {
     return r;
   });
   router.add_stream("POST", "/api/chat/stream", [&](cr::http::Exchange& ex) { return chat(ex); });
+  auto metrics = [&](const cr::http::Message&) {
+    cr::metrics::registry().sessions = static_cast<std::int64_t>(sessions.size());
+    cr::http::Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = cr::metrics::registry().render();
+    return r;
+  };
+  // /metrics on the main port, or on a listener of its own (metrics_port) that can stay private.
+  cr::http::Router metrics_router;
+  std::optional<cr::http::Server> metrics_server;
+  if (settings.server.metrics && settings.server.metrics_port == 0) router.add("GET", "/metrics", metrics);
+  if (settings.server.metrics && settings.server.metrics_port != 0) {
+    metrics_router.add("GET", "/metrics", metrics);
+    auto metrics_settings = settings.server;
+    metrics_settings.port = settings.server.metrics_port;
+    metrics_settings.auth_tokens.clear();
+    metrics_server.emplace(io, metrics_settings, metrics_router);
+  }
 
   cr::http::Server server(io, settings.server, router);
   try {
     server.listen();
+    if (metrics_server) metrics_server->listen();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "chatrelay: cannot listen on %s:%u: %s\n", settings.server.host.c_str(), settings.server.port,
-                 e.what());
+    std::fprintf(stderr, "chatrelay: cannot listen on %s: %s\n", settings.server.host.c_str(), e.what());
     return 1;
   }
   asio::co_spawn(io, server.accept_loop(), asio::detached);
+  if (metrics_server) asio::co_spawn(io, metrics_server->accept_loop(), asio::detached);
   asio::steady_timer expiry(io);
   asio::co_spawn(io, expire_sessions(sessions, expiry), asio::detached);
 
@@ -117,6 +137,7 @@ int main(int argc, char** argv) {
   signals.async_wait([&](asio::error_code ec, int sig) {
     if (ec) return;
     cr::log::info("shutting down", {cr::log::kv("signal", sig), cr::log::kv("connections", server.active_connections())});
+    if (metrics_server) metrics_server->shutdown([] {});
     server.shutdown([&] {
       expiry.cancel();
       client->close_idle();
@@ -125,6 +146,10 @@ int main(int argc, char** argv) {
     });
   });
 
+  if (metrics_server)
+    cr::log::info("metrics listening",
+                  {cr::log::kv("metrics_url", "http://" + settings.server.host + ":" +
+                                                  std::to_string(metrics_server->port()) + "/metrics")});
   cr::log::info("chatrelay listening",
                 {cr::log::kv("url", "http://" + settings.server.host + ":" + std::to_string(server.port())),
                  cr::log::kv("model", settings.gemini.model), cr::log::kv("upstream", settings.gemini.base_url)});

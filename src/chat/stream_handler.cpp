@@ -9,6 +9,7 @@
 #include "chatrelay/chat/ndjson.hpp"
 #include "chatrelay/chat/validation.hpp"
 #include "chatrelay/core/log.hpp"
+#include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
 #include "chatrelay/core/until.hpp"
 
@@ -40,6 +41,28 @@ class SessionLease {
   memory::SessionStore& store_;
   std::string id_;
 };
+
+// Counts a stream as active for as long as it lives, and how it ended.
+class StreamGauge {
+ public:
+  StreamGauge() { ++metrics::registry().streams_active; }
+  ~StreamGauge() {
+    auto& m = metrics::registry();
+    --m.streams_active;
+    if (outcome_ == nullptr) ++m.streams_disconnected;  // cancelled: the client went away
+    else ++*outcome_;
+  }
+  void ended(std::uint64_t& counter) { outcome_ = &counter; }
+
+ private:
+  std::uint64_t* outcome_ = nullptr;
+};
+
+using clock = std::chrono::steady_clock;
+
+double seconds_between(clock::time_point a, clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 // What the answer added up to while it streamed.
 struct Answer {
@@ -104,6 +127,8 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   stream_headers.push_back({"X-Accel-Buffering", "no"});
   stream_headers.push_back({"X-Session-Id", session_id});
   co_await ex.start_stream(200, "application/x-ndjson", std::move(stream_headers));
+  StreamGauge gauge;
+  auto& m = metrics::registry();
 
   std::string out;
   if (!settings_.gemini.api_key || settings_.gemini.api_key->empty()) {
@@ -111,18 +136,24 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
                  "No Gemini API key is configured. Set GEMINI_API_KEY (or gemini.api_key) and restart chatrelay.");
     co_await ex.write_chunk(out);
     co_await ex.finish_stream();
+    gauge.ended(m.streams_error);
     co_return;
   }
 
   Answer answer;
+  const auto call_start = clock::now();
+  std::optional<clock::time_point> first_event;
   const bool thoughts = settings_.gemini.include_thoughts;
   auto sink = [&](std::span<const gemini::EventData> events) -> awaitable<void> {
+    const bool first = !first_event;
+    if (first) first_event = clock::now();
     out.clear();
     for (const auto& ev : events) {
       if (!ev.thought.empty() && thoughts) append_token(out, "thinking", ev.thought);
       if (!ev.text.empty()) {
         append_token(out, "token", ev.text);
         answer.text.append(ev.text);
+        ++m.tokens_streamed;
       }
       if (ev.finish_reason) answer.finish_reason = ev.finish_reason;
       if (ev.usage) answer.usage = ev.usage;
@@ -130,9 +161,18 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
       if (ev.model_version) answer.model_version = ev.model_version;
     }
     co_await ex.write_chunk(out);  // one gathered write per upstream read
+    m.stream_bytes += out.size();
+    if (first) {
+      // Our share of the time to first token: all of it minus the wait for Gemini's first event.
+      double ours = seconds_between(ex.started_at(), clock::now()) - seconds_between(call_start, *first_event);
+      m.added_ttft.observe(std::max(ours, 0.0));
+      m.upstream_ttft.observe(seconds_between(call_start, *first_event));
+    }
   };
 
-  auto result = co_await until(client_.stream(settings_.gemini.model, body, sink), ex.forced_shutdown());
+  auto result = co_await until(client_.stream(settings_.gemini.model, body, sink, ex.request_id()),
+                               ex.forced_shutdown());
+  m.upstream_duration.observe(seconds_between(call_start, clock::now()));
   out.clear();
   bool completed = false;
   if (!result) {
@@ -161,11 +201,18 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
       append_complete(out, c);
       completed = true;
     }
-    if (outcome.error)
-      log::warn("upstream error", {log::kv("code", outcome.error->code), log::kv("http_status", outcome.error->http_status),
+    ex.annotate("upstream_attempts", outcome.attempts);
+    if (first_event) ex.annotate("upstream_ttft_ms", seconds_between(call_start, *first_event) * 1000);
+    if (outcome.error) {
+      m.count_upstream_error(outcome.error->code);
+      log::warn("upstream error", {log::kv("request_id", ex.request_id()), log::kv("code", outcome.error->code),
+                                   log::kv("http_status", outcome.error->http_status),
                                    log::kv("attempts", outcome.attempts)});
+    }
   }
   co_await ex.write_chunk(out);
+  m.stream_bytes += out.size();
+  gauge.ended(completed ? m.streams_complete : m.streams_error);
   if (completed) {
     // Committed only once the client has the complete chunk: a retry after any failure starts
     // from the same history.

@@ -52,7 +52,7 @@ void configure(LogLevel level, LogFormat f) {
 
 bool enabled(LogLevel level) { return level != LogLevel::off && level >= min_level; }
 
-void write(LogLevel level, std::string_view message, std::initializer_list<Field> fields) {
+void write(LogLevel level, std::string_view message, std::span<const Field> fields) {
   if (!enabled(level)) return;
   std::string line;
   line.reserve(160);

@@ -11,6 +11,7 @@
 
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
+#include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
 #include "chatrelay/core/until.hpp"
 #include "chatrelay/gemini/endpoint.hpp"
@@ -51,7 +52,6 @@ struct Client::Impl {
   tcp::resolver resolver;
   RetryPolicy policy;
   std::vector<std::unique_ptr<tls::stream>> idle;
-  ClientStats stats;
   // Reused across calls: the per-read event batch (its strings keep their capacity).
   std::string request_head;
 
@@ -88,8 +88,9 @@ struct Client::Impl {
     tls_ctx.prepare(*call.conn, endpoint.host);
     auto [hec] = co_await call.conn->async_handshake(asio::ssl::stream_base::client, use_tuple);
     if (hec) throw std::system_error(hec, "TLS handshake: " + tls::describe_error(hec));
-    ++stats.connections_opened;
-    if (tls::session_reused(*call.conn)) ++stats.handshakes_resumed;
+    auto& m = metrics::registry();
+    ++m.upstream_connections;
+    if (tls::session_reused(*call.conn)) ++m.upstream_tls_resumed;
   }
 
   std::unique_ptr<tls::stream> take_idle() {
@@ -147,7 +148,7 @@ struct Client::Impl {
     auto [wec, wn] = co_await asio::async_write(*call.conn, bufs, use_tuple);
     request_head.assign(request_head.size(), '\0');  // the key does not linger in memory
     if (wec) throw std::system_error(wec, "write request");
-    ++stats.requests;
+    ++metrics::registry().upstream_requests;
 
     std::array<char, 16 * 1024> buf;
     std::string error_body;
@@ -279,7 +280,8 @@ Client::Client(asio::io_context& io, const config::GeminiSettings& settings)
 
 Client::~Client() = default;
 
-awaitable<StreamOutcome> Client::stream(const std::string& model, const std::string& body, EventSink sink) {
+awaitable<StreamOutcome> Client::stream(const std::string& model, const std::string& body, EventSink sink,
+                                        std::string_view request_id) {
   auto& impl = *impl_;
   for (int attempt = 0;; ++attempt) {
     StreamOutcome out = co_await impl.attempt(model, body, sink);
@@ -287,8 +289,9 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
     if (!out.error || out.any_event) co_return out;
     auto delay = impl.policy.next_delay(*out.error, attempt, random_u64());
     if (!delay) co_return out;
-    ++impl.stats.retries;
-    log::info("retrying Gemini call", {log::kv("code", out.error->code), log::kv("attempt", attempt + 1),
+    ++metrics::registry().upstream_retries;
+    log::info("retrying Gemini call", {log::kv("request_id", request_id), log::kv("code", out.error->code),
+                                       log::kv("attempt", attempt + 1),
                                        log::kv("delay_ms", static_cast<std::int64_t>(delay->count()))});
     asio::steady_timer wait(impl.io, *delay);
     auto [ec] = co_await wait.async_wait(use_tuple);
@@ -298,6 +301,5 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
 
 void Client::close_idle() { impl_->idle.clear(); }
 
-const ClientStats& Client::stats() const { return impl_->stats; }
 
 }  // namespace chatrelay::gemini

@@ -7,6 +7,8 @@
 #include <span>
 
 #include "chatrelay/core/log.hpp"
+#include "chatrelay/core/metrics.hpp"
+#include "chatrelay/core/random.hpp"
 #include "chatrelay/core/until.hpp"
 
 namespace chatrelay::http {
@@ -25,12 +27,33 @@ Connection::Connection(Server& server, tcp::socket socket)
       deadline_(socket_.get_executor()),
       parser_(MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes}) {
   registration_ = server_.attach(this);
+  ++metrics::registry().connections_active;
   asio::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) peer_ = remote.address().to_string();
 }
 
-Connection::~Connection() { server_.detach(registration_); }
+Connection::~Connection() {
+  --metrics::registry().connections_active;
+  server_.detach(registration_);
+}
+
+namespace {
+
+// A client-chosen request id is kept when it is short and plain; anything else is replaced.
+bool usable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Connection::annotate(std::string_view key, double value) { annotations_.emplace_back(key, value); }
 
 awaitable<void> Connection::run() {
   co_await (serve() || deadline_.watch([this] {
@@ -125,15 +148,23 @@ awaitable<void> Connection::handle_request() {
   responded_ = false;
   client_gone_ = false;
   extra_headers_.clear();
+  annotations_.clear();
+  route_label_ = "unmatched";
   const Message& req = parser_.message();
   keep_alive_ = req.keep_alive && !closing_;
+  auto given_id = req.header("x-request-id");
+  request_id_ = usable_request_id(given_id) ? std::string(given_id) : random_hex_id();
+  extra_headers_.push_back({"X-Request-Id", request_id_});
   server_.cors().add_headers(req, extra_headers_);
 
+  auto m = server_.router().match(req.method, req.path());
+  if (m.route) route_label_ = m.route->path;
   if (auto preflight = server_.cors().preflight(req)) {
+    route_label_ = "preflight";
     co_await respond(std::move(*preflight));
   } else if (auto refusal = server_.admit(req, peer_)) {
     co_await respond(std::move(*refusal));
-  } else if (auto m = server_.router().match(req.method, req.path()); !m.route) {
+  } else if (!m.route) {
     if (m.allow.empty()) {
       co_await respond(json_error(404, "Not Found"));
     } else {
@@ -235,6 +266,9 @@ awaitable<void> Connection::forced_shutdown() {
 awaitable<void> Connection::send_error_and_close(int status, std::string_view detail) {
   keep_alive_ = false;
   request_start_ = std::chrono::steady_clock::now();
+  request_id_.clear();
+  route_label_ = "unmatched";
+  annotations_.clear();
   Response r = json_error(status, detail);
   r.close = true;
   out_.clear();
@@ -258,14 +292,21 @@ awaitable<void> Connection::send_error_and_close(int status, std::string_view de
 }
 
 void Connection::log_request(int status, std::size_t bytes) {
+  metrics::registry().count_request(route_label_, status);
   if (!log::enabled(LogLevel::info)) return;
   const auto& req = parser_.message();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - request_start_)
                 .count();
-  log::info("request", {log::kv("method", req.method.empty() ? std::string_view("-") : std::string_view(req.method)),
-                        log::kv("path", req.target.empty() ? std::string_view("-") : req.path()),
-                        log::kv("status", status), log::kv("bytes", bytes),
-                        log::kv("duration_ms", static_cast<double>(us) / 1000.0)});
+  std::vector<log::Field> fields = {
+      log::kv("request_id", request_id_.empty() ? std::string_view("-") : std::string_view(request_id_)),
+      log::kv("method", req.method.empty() ? std::string_view("-") : std::string_view(req.method)),
+      log::kv("path", req.target.empty() ? std::string_view("-") : req.path()),
+      log::kv("route", route_label_),
+      log::kv("status", status),
+      log::kv("bytes", bytes),
+      log::kv("duration_ms", static_cast<double>(us) / 1000.0)};
+  for (const auto& [key, value] : annotations_) fields.push_back(log::kv(key, value));
+  log::write(LogLevel::info, "request", fields);
 }
 
 }  // namespace chatrelay::http

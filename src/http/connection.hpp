@@ -33,6 +33,9 @@ class Connection final : public Exchange {
   awaitable<void> finish_stream() override;
   awaitable<void> forced_shutdown() override;
   std::size_t bytes_sent() const override { return body_bytes_; }
+  std::string_view request_id() const override { return request_id_; }
+  std::chrono::steady_clock::time_point started_at() const override { return request_start_; }
+  void annotate(std::string_view key, double value) override;
 
  private:
   enum class ReadOutcome { request, closed, error };
@@ -59,6 +62,9 @@ class Connection final : public Exchange {
   std::string out_;  // serialized head/response, reused
 
   std::vector<Header> extra_headers_;
+  std::string request_id_;
+  std::string_view route_label_ = "unmatched";  // for metrics: a route path, "preflight" or "unmatched"
+  std::vector<std::pair<std::string_view, double>> annotations_;
   std::chrono::steady_clock::time_point request_start_;
   int status_ = 0;
   std::size_t body_bytes_ = 0;

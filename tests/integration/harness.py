@@ -45,7 +45,7 @@ class Chatrelay:
     def _pump_stderr(self):
         for line in self.proc.stderr:
             self.log_lines.append(line)
-            m = re.search(r"url=http://[^ ]*:(\d+)", line)
+            m = re.search(r'(?: url=|"url":")http://[^ "]*:(\d+)', line)
             if m and self.port is None:
                 self.port = int(m.group(1))
                 self._port_found.set()

@@ -131,7 +131,7 @@ class StalledClientTest(unittest.TestCase):
                 # Never read: after write_timeout_s of no progress chatrelay gives up on us and
                 # closes the upstream call too.
                 self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 0, 15))
-                self.assertIn("status=200", relay.log_text())
+                self.assertTrue(wait_until(lambda: "status=200" in relay.log_text(), 3))
                 s.close()
                 self.assertTrue(wait_until(lambda: fd_count(relay.proc.pid) <= fds, 3))
                 status, _, _ = relay.request("GET", "/health")

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,7 +29,10 @@ Field kv(std::string_view k, N v) {
 
 void configure(LogLevel level, LogFormat format);
 bool enabled(LogLevel level);
-void write(LogLevel level, std::string_view message, std::initializer_list<Field> fields = {});
+void write(LogLevel level, std::string_view message, std::span<const Field> fields);
+inline void write(LogLevel level, std::string_view message, std::initializer_list<Field> fields = {}) {
+  write(level, message, std::span<const Field>(fields.begin(), fields.size()));
+}
 
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(LogLevel::debug, m, f); }
 inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(LogLevel::info, m, f); }

@@ -20,13 +20,6 @@ struct StreamOutcome {
   bool any_event = false;              // at least one event was handed to the sink
 };
 
-struct ClientStats {
-  std::uint64_t connections_opened = 0;
-  std::uint64_t handshakes_resumed = 0;
-  std::uint64_t requests = 0;
-  std::uint64_t retries = 0;
-};
-
 class Client {
  public:
   // Throws std::invalid_argument (bad base_url) or std::system_error (CA file).
@@ -39,11 +32,12 @@ class Client {
 
   // Streams one generateContent call for `body` (see request_builder). Cancelling the awaiting
   // coroutine closes the upstream connection at once. Throws only on cancellation.
-  awaitable<StreamOutcome> stream(const std::string& model, const std::string& body, EventSink sink);
+  // `request_id` goes on the call's log lines. Counts go to metrics::registry().
+  awaitable<StreamOutcome> stream(const std::string& model, const std::string& body, EventSink sink,
+                                  std::string_view request_id = {});
 
   // Closes pooled idle connections (shutdown).
   void close_idle();
-  const ClientStats& stats() const;
 
  private:
   struct Impl;

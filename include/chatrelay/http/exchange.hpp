@@ -1,6 +1,8 @@
 // What a streaming route handler sees of its connection: the request, and awaitable writes.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +36,13 @@ class Exchange {
   virtual awaitable<void> forced_shutdown() = 0;
   // Bytes of body written so far (for the access log).
   virtual std::size_t bytes_sent() const = 0;
+  // The request's id (the client's X-Request-Id when valid, else a new one), echoed in
+  // X-Request-Id and put on every log line about this request.
+  virtual std::string_view request_id() const = 0;
+  // When the whole request had arrived.
+  virtual std::chrono::steady_clock::time_point started_at() const = 0;
+  // Adds a numeric field to this request's access-log line (e.g. upstream attempts).
+  virtual void annotate(std::string_view key, double value) = 0;
 };
 
 }  // namespace chatrelay::http

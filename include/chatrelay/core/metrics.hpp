@@ -1,0 +1,62 @@
+// Process-wide counters, gauges and histograms, rendered in Prometheus text format (0.0.4).
+// One event loop touches them, so they are plain integers: no atomics, no locks.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chatrelay::metrics {
+
+class Histogram {
+ public:
+  // Upper bounds in seconds, from 0.5 ms to 2 minutes.
+  static constexpr std::array<double, 16> bounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                    0.25,   0.5,   1,      2.5,   5,    10,    30,    120};
+  void observe(double seconds);
+  void render(std::string& out, std::string_view name, std::string_view labels = {}) const;
+
+ private:
+  std::array<std::uint64_t, bounds.size()> counts_{};
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+struct Registry {
+  // HTTP
+  struct RequestCount {
+    std::string_view route;  // a route path (static), "preflight" or "unmatched"
+    int status;
+    std::uint64_t count;
+  };
+  std::vector<RequestCount> requests;
+  std::int64_t connections_active = 0;
+  std::int64_t streams_active = 0;
+  std::uint64_t streams_complete = 0;
+  std::uint64_t streams_error = 0;
+  std::uint64_t streams_disconnected = 0;
+  std::uint64_t tokens_streamed = 0;       // token chunks written
+  std::uint64_t stream_bytes = 0;          // NDJSON bytes written
+  Histogram added_ttft;                    // our time to first token minus Gemini's
+  // Upstream
+  Histogram upstream_duration;             // whole call, first request to end of stream
+  Histogram upstream_ttft;                 // request sent to first event
+  std::vector<std::pair<std::string, std::uint64_t>> upstream_errors;  // by code
+  std::uint64_t upstream_requests = 0;
+  std::uint64_t upstream_retries = 0;
+  std::uint64_t upstream_connections = 0;
+  std::uint64_t upstream_tls_resumed = 0;
+  // Memory
+  std::int64_t sessions = 0;
+
+  void count_request(std::string_view route, int status);
+  void count_upstream_error(std::string_view code);
+  // The exposition text, with process_resident_memory_bytes read from /proc.
+  std::string render() const;
+};
+
+Registry& registry();
+
+}  // namespace chatrelay::metrics
