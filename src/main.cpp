@@ -39,9 +39,9 @@ int healthcheck(const cr::config::Settings& s) {
   }
 }
 
-cr::awaitable<void> expire_sessions(cr::memory::SessionStore& store, asio::steady_timer& timer) {
+cr::awaitable<void> expire_sessions(cr::memory::SessionStore& store, asio::steady_timer& timer, double ttl_s) {
   for (;;) {
-    timer.expires_after(std::chrono::seconds(30));
+    timer.expires_after(cr::seconds_f(std::min(30.0, std::max(ttl_s / 2, 0.5))));
     auto [ec] = co_await timer.async_wait(cr::use_tuple);
     if (ec) co_return;
     store.expire();
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   asio::co_spawn(io, server.accept_loop(), asio::detached);
   if (metrics_server) asio::co_spawn(io, metrics_server->accept_loop(), asio::detached);
   asio::steady_timer expiry(io);
-  asio::co_spawn(io, expire_sessions(sessions, expiry), asio::detached);
+  asio::co_spawn(io, expire_sessions(sessions, expiry, settings.memory.session_ttl_s), asio::detached);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](asio::error_code ec, int sig) {
@@ -153,6 +153,9 @@ int main(int argc, char** argv) {
   cr::log::info("chatrelay listening",
                 {cr::log::kv("url", "http://" + settings.server.host + ":" + std::to_string(server.port())),
                  cr::log::kv("model", settings.gemini.model), cr::log::kv("upstream", settings.gemini.base_url)});
+  // Always on stdout, whatever the log level: scripts and tests read the port from here.
+  std::printf("listening on http://%s:%u\n", settings.server.host.c_str(), server.port());
+  std::fflush(stdout);
   if (!settings.gemini.api_key)
     cr::log::warn("no Gemini API key configured: chat requests will answer invalid_api_key");
   io.run();

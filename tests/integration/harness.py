@@ -45,15 +45,15 @@ class Chatrelay:
     def _pump_stderr(self):
         for line in self.proc.stderr:
             self.log_lines.append(line)
-            m = re.search(r'(?: url=|"url":")http://[^ "]*:(\d+)', line)
-            if m and self.port is None:
-                self.port = int(m.group(1))
-                self._port_found.set()
         self._port_found.set()
 
     def _pump_stdout(self):
         for line in self.proc.stdout:
             self.stdout_lines.append(line)
+            m = re.match(r"listening on http://.*:(\d+)$", line.strip())
+            if m and self.port is None:
+                self.port = int(m.group(1))
+                self._port_found.set()
 
     def log_text(self):
         return "".join(self.log_lines)
