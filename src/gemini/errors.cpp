@@ -11,6 +11,8 @@
 
 #include "chatrelay/json/writer.hpp"
 
+#include "json_fields.hpp"
+
 namespace chatrelay::gemini {
 namespace {
 
@@ -27,18 +29,7 @@ struct ErrorFields {
   bool per_day_quota = false;
 };
 
-// Calls fn(key, value) for each member; false on malformed JSON or when fn says so.
-template <typename Fn>
-bool for_each_field(od::object& object, Fn&& fn) {
-  for (auto member : object) {
-    od::field field;
-    if (std::move(member).get(field) != SUCCESS) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key) != SUCCESS) return false;
-    if (!fn(key, field.value())) return false;
-  }
-  return true;
-}
+using json_fields::for_each_field;
 
 // Calls fn(object) for each element, which must be an object.
 template <typename Fn>

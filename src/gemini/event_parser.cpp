@@ -8,25 +8,15 @@
 
 #include "chatrelay/gemini/errors.hpp"
 
+#include "json_fields.hpp"
+
 namespace chatrelay::gemini {
 namespace {
 
 namespace od = simdjson::ondemand;
 using simdjson::SUCCESS;
 
-// Calls fn(key, value) for each member, in document order (members may come in any order and
-// unknown ones are skipped); false on malformed JSON or when fn says so.
-template <typename Fn>
-bool for_each_field(od::object& object, Fn&& fn) {
-  for (auto member : object) {
-    od::field field;
-    if (std::move(member).get(field) != SUCCESS) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key) != SUCCESS) return false;
-    if (!fn(key, field.value())) return false;
-  }
-  return true;
-}
+using json_fields::for_each_field;
 
 template <typename Fn>
 bool with_object(od::value& value, Fn&& fn) {

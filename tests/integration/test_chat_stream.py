@@ -332,41 +332,29 @@ class NoKeyTest(unittest.TestCase):
 
 
 class ShutdownDuringStreamTest(unittest.TestCase):
-    def test_running_stream_finishes_before_exit(self):
-        with FakeGemini(scenario="paced", extra_args=["--delay-ms", "100"]) as fake:
-            relay = Chatrelay(fake=fake)
+    def stream_through_sigterm(self, fake_args, relay_args=()):
+        """Starts one chat stream, sends SIGTERM while it runs; returns the stream's chunks."""
+        with FakeGemini(**fake_args) as fake:
+            relay = Chatrelay(fake=fake, args=list(relay_args))
             try:
                 result = {}
-
-                def run():
-                    result["r"] = relay.chat([user("hi")])
-
-                t = threading.Thread(target=run)
+                t = threading.Thread(target=lambda: result.setdefault("r", relay.chat([user("hi")])))
                 t.start()
                 self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 1, 3))
                 self.assertEqual(relay.terminate(), 0)
                 t.join(10)
-                self.assertEqual(result["r"][2][-1]["type"], "complete")
+                return result["r"][2]
             finally:
                 relay.stop()
+
+    def test_running_stream_finishes_before_exit(self):
+        chunks = self.stream_through_sigterm({"scenario": "paced", "extra_args": ["--delay-ms", "100"]})
+        self.assertEqual(chunks[-1]["type"], "complete")
 
     def test_grace_period_ends_streams_with_an_error_chunk(self):
-        with FakeGemini(scenario="endless") as fake:
-            relay = Chatrelay(fake=fake, args=["--set", "server.shutdown_grace_s=0.5"])
-            try:
-                result = {}
-
-                def run():
-                    result["r"] = relay.chat([user("hi")])
-
-                t = threading.Thread(target=run)
-                t.start()
-                self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 1, 3))
-                self.assertEqual(relay.terminate(), 0)
-                t.join(10)
-                self.assertEqual(result["r"][2][-1]["type"], "error")
-            finally:
-                relay.stop()
+        chunks = self.stream_through_sigterm({"scenario": "endless"}, ["--set", "server.shutdown_grace_s=0.5"])
+        self.assertEqual(chunks[-1]["type"], "error")
+        self.assertIn("shutting down", chunks[-1]["content"])
 
 
 if __name__ == "__main__":
