@@ -52,6 +52,9 @@ struct Client::Impl {
   tcp::resolver resolver;
   RetryPolicy policy;
   std::vector<std::unique_ptr<tls::stream>> idle;
+  // One simdjson parser for every call: parse() runs to completion between two awaits and its
+  // results own their strings, so concurrent calls on this one thread can share it.
+  EventParser events;
   // Reused across calls: the per-read event batch (its strings keep their capacity).
   std::string request_head;
 
@@ -67,7 +70,6 @@ struct Client::Impl {
     bool reused = false;
     http::MessageParser parser{http::MessageParser::Mode::response, {64 * 1024, SIZE_MAX}};
     SseDecoder sse;
-    EventParser events;
     std::vector<EventData> batch;
     std::size_t batch_size = 0;
     bool any_response_byte = false;
@@ -113,7 +115,7 @@ struct Client::Impl {
       if (failure || (data.empty() && !raw)) return;  // an empty event carries nothing
       if (call.batch_size == call.batch.size()) call.batch.emplace_back();
       EventData& ev = call.batch[call.batch_size];
-      if (call.events.parse(data, ev) != EventParser::Result::ok) {
+      if (events.parse(data, ev) != EventParser::Result::ok) {
         failure = make_error("upstream_protocol",
                              raw ? "Gemini sent data that is not a server-sent event; the answer is incomplete."
                                  : "Gemini sent an event that is not valid JSON; the answer is incomplete.");
