@@ -9,7 +9,7 @@ import time
 import unittest
 
 from fake import FakeGemini
-from harness import Chatrelay, rss_kib, user, wait_until
+from harness import SANITIZED, Chatrelay, rss_kib, user, wait_until
 from test_metrics_and_logs import parse
 
 SECONDS = int(os.environ.get("CHATRELAY_SOAK_SECONDS", "8"))
@@ -50,12 +50,14 @@ class BoundedMemoryTest(unittest.TestCase):
             status, _, body = relay.request("GET", "/metrics")
             m = parse(body.decode())
             done = m[("chatrelay_chat_streams_total", '{outcome="complete"}')]
-            self.assertGreaterEqual(done, 20 * max_sessions, out)  # far more sessions than the cap
+            # Far more sessions than the cap (fewer under sanitizers, which are much slower).
+            self.assertGreaterEqual(done, (3 if SANITIZED else 20) * max_sessions, out)
             self.assertNotIn("Non-2xx", out)
             self.assertLessEqual(m[("chatrelay_sessions", "")], max_sessions)
             rss_after = rss_kib(relay.proc.pid)
             print(f"\n{int(done)} streams in {elapsed:.1f}s; RSS warm {rss_warm} KiB, after {rss_after} KiB")
-            self.assertLess(rss_after, rss_warm * 1.25 + 2048)
+            if not SANITIZED:
+                self.assertLess(rss_after, rss_warm * 1.25 + 2048)
 
     def test_idle_sessions_expire(self):
         with FakeGemini() as fake, Chatrelay(fake=fake, env={"CHATRELAY_MEMORY_SESSION_TTL_S": "1"}) as relay:
