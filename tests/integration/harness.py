@@ -13,7 +13,7 @@ import time
 CHATRELAY_BIN = os.environ.get("CHATRELAY_BIN", "build/src/chatrelay")
 # Set by `scripts/test --sanitize`: the binaries are several times slower and ASan keeps freed
 # memory in quarantine, so throughput and RSS figures mean nothing there.
-SANITIZED = "ASAN_OPTIONS" in os.environ
+SANITIZED = os.environ.get("CHATRELAY_SANITIZED") == "1"
 TEST_KEY = "AIzaTestKey-0123456789abcdefghijklmnopq"
 
 
