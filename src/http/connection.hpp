@@ -56,7 +56,7 @@ class Connection final : public Exchange {
   std::list<Connection*>::iterator registration_;
   std::string peer_;  // the client's IP address (rate limits, stream caps)
 
-  std::array<char, 16 * 1024> buf_{};
+  std::array<char, 4 * 1024> buf_;  // small: the parser copies what it keeps, so this only sets read sizes
   std::size_t begin_ = 0;  // unparsed bytes are buf_[begin_, end_)
   std::size_t end_ = 0;
   std::string out_;  // serialized head/response, reused

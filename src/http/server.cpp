@@ -1,6 +1,8 @@
 // Server: bind/listen, the accept loop with the connection cap, and graceful shutdown.
 #include "chatrelay/http/server.hpp"
 
+#include <malloc.h>
+
 #include <cmath>
 
 #include "chatrelay/core/constant_time.hpp"
@@ -105,6 +107,15 @@ std::list<Connection*>::iterator Server::attach(Connection* c) {
 
 void Server::detach(std::list<Connection*>::iterator it) {
   connections_.erase(it);
+  if (connections_.empty()) {
+    // Hand memory freed by a burst of connections back to the OS (glibc keeps it otherwise), at
+    // most once a second so that one-request-per-connection traffic does not pay for it.
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_trim_ > std::chrono::seconds(1)) {
+      last_trim_ = now;
+      malloc_trim(0);
+    }
+  }
   if (shutting_down_ && connections_.empty() && on_drained_) {
     grace_.cancel();
     auto done = std::move(on_drained_);

@@ -2,6 +2,7 @@
 // shuts down gracefully.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -64,6 +65,7 @@ class Server {
   asio::steady_timer forced_;
   bool shutting_down_ = false;
   RateLimiter ip_limiter_;
+  std::chrono::steady_clock::time_point last_trim_{};
   std::unordered_map<std::string, std::size_t> streams_per_ip_;
   std::function<void()> on_drained_;
 };
