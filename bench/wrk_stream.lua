@@ -39,10 +39,13 @@ function request()
 end
 
 if check then
-  local marker = target == "gemini" and '"finishReason"' or '{"type":"complete"'
+  -- chatrelay writes compact JSON; Python's json.dumps (the FastAPI peer) puts a space after ':'.
+  local markers = target == "gemini" and { '"finishReason"' } or { '"type":"complete"', '"type": "complete"' }
   function response(status, headers, body)
     checked = checked + 1
-    if status ~= 200 or not string.find(body, marker, 1, true) then bad = bad + 1 end
+    local ok = false
+    for _, m in ipairs(markers) do ok = ok or string.find(body, m, 1, true) ~= nil end
+    if status ~= 200 or not ok then bad = bad + 1 end
   end
 end
 

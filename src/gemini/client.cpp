@@ -75,6 +75,7 @@ struct Client::Impl {
     bool any_response_byte = false;
     bool any_event = false;  // survives an exception: no retry once events were handed on
     bool connected = false;
+    bool in_sink = false;
   };
 
   // Resolves, connects and handshakes into call.conn (set at once, so the deadline watcher can
@@ -213,7 +214,11 @@ struct Client::Impl {
               redact(out.error->message, settings.api_key.value_or(""));
               break;
             }
-          if (upto > 0) co_await sink(std::span<const EventData>(call.batch.data(), upto));
+          if (upto > 0) {
+            call.in_sink = true;  // a failure in here is the consumer's (its client left), not Gemini's
+            co_await sink(std::span<const EventData>(call.batch.data(), upto));
+            call.in_sink = false;
+          }
           if (out.error) co_return out;
         }
         if (failure) {
@@ -250,6 +255,7 @@ struct Client::Impl {
         assert(r);  // the watcher only ends when cancelled
         out = std::move(*r);
       } catch (const std::system_error& e) {
+        if (call.in_sink) throw;  // the consumer's write failed: not an upstream error
         if (!timed_out && e.code() == asio::error::operation_aborted) throw;  // our consumer left
         failure = e;
       }

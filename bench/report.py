@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""Renders the raw results bench/run collected in DIR as markdown (bench/RESULTS.md).
+
+    report.py DIR > RESULTS.md
+
+DIR holds: meta.tsv, notes.txt, commands.txt, order (wrk runs), wrk-*.{out,time,cpu,label,fake},
+latency-*.json, hold-*.json, footprint.tsv, startup.json, load.txt.
+"""
+import json
+import os
+import sys
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def read(path, default=None):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def read_tsv(path):
+    out = {}
+    for line in (read(path) or "").splitlines():
+        if "\t" in line:
+            k, v = line.split("\t", 1)
+            out[k] = v
+    return out
+
+
+def read_json(path):
+    text = read(path)
+    if not text:
+        return None
+    try:
+        return json.loads(text.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def wrk_record(d, name):
+    out = read(os.path.join(d, f"wrk-{name}.out"))
+    if out is None:
+        return None
+    rec = {"name": name, "label": (read(os.path.join(d, f"wrk-{name}.label")) or name).strip()}
+    for line in out.splitlines():
+        if line.startswith("BENCHJSON "):
+            rec.update(json.loads(line[len("BENCHJSON "):]))
+    if "rps" not in rec:
+        rec["failed"] = out.strip().splitlines()[-1:] or ["no output"]
+        return rec
+    dur = rec["duration_us"] / 1e6
+    rec["cpu"] = {}
+    for line in (read(os.path.join(d, f"wrk-{name}.cpu")) or "").splitlines():
+        role, ticks = line.split()
+        rec["cpu"][role] = 100.0 * int(ticks) / CLK_TCK / dur
+    t = (read(os.path.join(d, f"wrk-{name}.time")) or "").split()
+    if len(t) >= 3:
+        try:
+            rec["cpu"]["wrk"] = 100.0 * (float(t[-2]) + float(t[-1])) / float(t[-3])
+        except ValueError:
+            pass
+    fake = (read(os.path.join(d, f"wrk-{name}.fake")) or "").splitlines()
+    if len(fake) == 2:
+        try:
+            a, b = json.loads(fake[0]), json.loads(fake[1])
+            rec["upstream"] = {k: b[k] - a[k] for k in ("requests", "handshakes", "resumed", "connections")}
+        except (ValueError, KeyError):
+            pass
+    return rec
+
+
+def ms(us):
+    return "–" if us is None else f"{us / 1000:.2f} ms"
+
+
+def rps_cell(r):
+    if not r:
+        return "not run"
+    if "rps" not in r:
+        return "failed"
+    return f"{r['rps']:,.0f} req/s (p50 {ms(r['p50_us'])}, p99 {ms(r['p99_us'])})"
+
+
+def ratio(a, b):
+    if not a or not b or "rps" not in a or "rps" not in b or not b["rps"]:
+        return None
+    return a["rps"] / b["rps"]
+
+
+def verdict(ok):
+    return "–" if ok is None else ("**PASS**" if ok else "**FAIL**")
+
+
+def main():
+    d = sys.argv[1]
+    meta = read_tsv(os.path.join(d, "meta.tsv"))
+    foot = read_tsv(os.path.join(d, "footprint.tsv"))
+    order = [l.strip() for l in (read(os.path.join(d, "order")) or "").splitlines() if l.strip()]
+    w = {name: wrk_record(d, name) for name in order}
+    g = w.get
+    lat = {tag: read_json(os.path.join(d, f"latency-{tag}.json")) for tag in ("1", "100", "1000", "100-pool")}
+    hold = {n: read_json(os.path.join(d, f"hold-{n}.json")) for n in ("small", "large")}
+    start = read_json(os.path.join(d, "startup.json"))
+    rows = []
+
+    def row(what, mine, ref, rel, target="–", result="–"):
+        rows.append(f"| {what} | {mine} | {ref} | {rel} | {target} | {result} |")
+
+    def rel_cell(r):
+        return "–" if r is None else f"{r:.2f}×"
+
+    # /health
+    r = ratio(g("health-relay"), g("health-nginx"))
+    row("/health throughput, chatrelay (LOG_LEVEL=warn) vs nginx (1 worker)", rps_cell(g("health-relay")),
+        rps_cell(g("health-nginx")), rel_cell(r), "≥ 1.0×", verdict(None if r is None else r >= 1.0))
+    r = ratio(g("health-relay-info"), g("health-nginx"))
+    row("/health, chatrelay at LOG_LEVEL=info (a log line per request) vs nginx", rps_cell(g("health-relay-info")),
+        rps_cell(g("health-nginx")), rel_cell(r))
+    if g("health-fastapi"):
+        r = ratio(g("health-relay"), g("health-fastapi"))
+        row("/health, chatrelay vs FastAPI/uvicorn (1 worker)", rps_cell(g("health-relay")),
+            rps_cell(g("health-fastapi")), rel_cell(r))
+    # stream
+    r = ratio(g("stream-relay"), g("stream-nginx"))
+    row("stream throughput (200 events/answer), chatrelay vs nginx as TLS reverse proxy", rps_cell(g("stream-relay")),
+        rps_cell(g("stream-nginx")), rel_cell(r), "≥ 0.7×", verdict(None if r is None else r >= 0.7))
+    r = ratio(g("stream-relay"), g("stream-direct"))
+    row("stream, chatrelay vs the fake Gemini direct over TLS (ceiling)", rps_cell(g("stream-relay")),
+        rps_cell(g("stream-direct")), rel_cell(r))
+    r = ratio(g("stream-nginx"), g("stream-direct"))
+    row("stream, nginx proxy vs the same ceiling", rps_cell(g("stream-nginx")), rps_cell(g("stream-direct")),
+        rel_cell(r))
+    r = ratio(g("stream-relay-info"), g("stream-nginx"))
+    row("stream, chatrelay at LOG_LEVEL=info vs nginx proxy", rps_cell(g("stream-relay-info")),
+        rps_cell(g("stream-nginx")), rel_cell(r))
+    if g("stream-fastapi"):
+        r = ratio(g("stream-relay"), g("stream-fastapi"))
+        row("stream, chatrelay vs FastAPI/uvicorn + httpx (1 worker)", rps_cell(g("stream-relay")),
+            rps_cell(g("stream-fastapi")), rel_cell(r))
+    if g("stream-relay-code"):
+        r = ratio(g("stream-relay-code"), g("stream-relay"))
+        row("stream with a fenced code block (replay, 200 events) vs chatrelay without one",
+            rps_cell(g("stream-relay-code")), rps_cell(g("stream-relay")), rel_cell(r))
+
+    # added latency
+    def lat_rows(tag, label, targets):
+        L = lat.get(tag)
+        if not L or "relay" not in L or "direct" not in L:
+            row(f"added latency, {label}", "not run", "not run", "–")
+            return
+        for metric, name in (("ttft", "time to first token"), ("gap", "inter-chunk gap")):
+            a, b = L["relay"].get(metric), L["direct"].get(metric)
+            if not a or not b:
+                row(f"{name}, {label}", "no samples", "no samples", "–")
+                continue
+            d99, d50 = a["p99_us"] - b["p99_us"], a["p50_us"] - b["p50_us"]
+            target = targets.get(metric)
+            ok = None if target is None else d99 < target
+            row(f"{name}, {label}", f"p50 {ms(a['p50_us'])}, p99 {ms(a['p99_us'])}",
+                f"p50 {ms(b['p50_us'])}, p99 {ms(b['p99_us'])}", f"p99 {d99 / 1000:+.2f} ms (p50 {d50 / 1000:+.2f} ms)",
+                "–" if target is None else f"added p99 < {target / 1000:g} ms", verdict(ok))
+
+    for tag in ("1", "100", "1000"):
+        n = (lat.get(tag) or {}).get("streams", int(tag))
+        lat_rows(tag, f"{n} stream{'s' if n != 1 else ''}", {"ttft": 1000, "gap": 500} if n == 100 else {})
+    if lat.get("100-pool"):
+        lat_rows("100-pool", f"{lat['100-pool']['streams']} streams, gemini.pool_size=1024 (diagnostic)", {})
+
+    # footprint
+    idle = int(foot["idle_kib"]) if foot.get("idle_kib") else None
+    if idle:
+        row("RSS idle (fresh process, after /health)", f"{idle:,} KiB", "–", "–")
+    for tag in ("small", "large"):
+        h = hold.get(tag)
+        if not h or not idle:
+            row(f"RSS with open streams ({tag})", "not run", "–", "–")
+            continue
+        n, alive = h["streams"], h.get("alive") or 0
+        per = (h["rss_kib"] - idle) / alive if alive else None
+        judged = n == 8000
+        ok = None if per is None or not judged else (per <= 40 and alive >= 0.95 * n)
+        row(f"RSS with {n:,} open streams ({alive:,} alive while sampled)", f"{h['rss_kib']:,} KiB",
+            f"idle {idle:,} KiB", "–" if per is None else f"{per:.1f} KiB/stream",
+            "≤ 40 KiB/stream" if judged else "–", verdict(ok))
+    if foot.get("after_kib") and idle:
+        after = int(foot["after_kib"])
+        rel = after / idle
+        row("RSS after the streams ended", f"{after:,} KiB", f"idle {idle:,} KiB", f"{rel:.2f}× idle",
+            "≤ 1.10× idle", verdict(rel <= 1.10))
+    if foot.get("after_trim_kib") and idle:
+        t = int(foot["after_trim_kib"])
+        row("RSS after that, once malloc_trim(0) ran (gdb; diagnostic)", f"{t:,} KiB", f"idle {idle:,} KiB",
+            f"{t / idle:.2f}× idle")
+    if foot.get("binary_bytes"):
+        b = int(foot["binary_bytes"])
+        s = int(foot.get("stripped_bytes") or 0)
+        row("binary size (`stat`, release build)", f"{b:,} bytes ({b / 1048576:.2f} MiB)",
+            f"stripped: {s:,} bytes ({s / 1048576:.2f} MiB)" if s else "–", "–")
+    if start:
+        row("start-up: launch → first TCP connect / → /health 200 (median of "
+            f"{start['runs']})", f"{start['median_connect_ms']:.2f} ms / {start['median_health_ms']:.2f} ms",
+            "runs: " + ", ".join(f"{x:.1f}" for x in start["health_ms"]) + " ms", "–")
+
+    out = []
+    p = out.append
+    p("# chatrelay benchmark results")
+    p("")
+    p(f"Generated by `bench/run` on {meta.get('date', '?')}: measurements took {meta.get('elapsed_s', '?')} s "
+      f"(plus {meta.get('build_s', '?')} s of dependency check and incremental build before them). "
+      "Re-run with `bench/run`; numbers from a shared, busy 2-core VM are indicative, not final.")
+    p("")
+    p("## Machine and build")
+    p("")
+    p(f"- CPU: {meta.get('cpu', '?')}, nproc {meta.get('nproc', '?')}, memory {meta.get('mem', '?')}")
+    p(f"- kernel: {meta.get('kernel', '?')}; {meta.get('os', '')}")
+    p(f"- git commit: `{meta.get('commit', '?')}` {meta.get('dirty', '')}")
+    p(f"- build: {meta.get('build', '?')}")
+    p(f"- tools: {meta.get('tools', '?')}")
+    p(f"- load average at start / end: {meta.get('load_start', '?')} / {meta.get('load_end', '?')}. "
+      "**The machine is shared**: other people's compiles, tests and fuzzers ran during this run "
+      "(see the load per section below); every process here competes with them for 2 cores.")
+    p("")
+    p("## Results")
+    p("")
+    p("Ratio = chatrelay ÷ reference (throughput) or chatrelay − direct (latency). "
+      "All servers on 127.0.0.1, each run bounded by `timeout`.")
+    p("")
+    p("| measurement | chatrelay | reference | ratio / added | target | result |")
+    p("|---|---|---|---|---|---|")
+    out.extend(rows)
+    p("")
+
+    # bottleneck statement
+    direct, relay, nginx = g("stream-direct"), g("stream-relay"), g("stream-nginx")
+    if direct and relay and nginx and "rps" in direct and "rps" in relay and "rps" in nginx:
+        fr = relay.get("cpu", {}).get("fake")
+        fn = nginx.get("cpu", {}).get("fake")
+        fd = direct.get("cpu", {}).get("fake")
+        p("**Is the fake upstream the bottleneck?** Straight over TLS it served "
+          f"{direct['rps']:,.0f} req/s (its CPU {fd or 0:.0f}%, wrk {direct.get('cpu', {}).get('wrk', 0):.0f}%); "
+          f"through chatrelay {relay['rps']:,.0f} req/s ({100 * relay['rps'] / direct['rps']:.0f}% of that, "
+          f"fake CPU {fr or 0:.0f}%, chatrelay CPU {relay.get('cpu', {}).get('relay', 0):.0f}%), "
+          f"through nginx {nginx['rps']:,.0f} req/s ({100 * nginx['rps'] / direct['rps']:.0f}%, fake CPU {fn or 0:.0f}%, "
+          f"nginx CPU {nginx.get('cpu', {}).get('nginx', 0):.0f}%). "
+          + ("The proxied runs stay well below the ceiling and the fake is not saturated in them, so the "
+             "proxies, not the fake, set the proxied numbers." if relay["rps"] < 0.8 * direct["rps"]
+             and nginx["rps"] < 0.8 * direct["rps"] and (fr or 0) < 90 and (fn or 0) < 90 else
+             "At least one proxied run comes close to the ceiling or saturates the fake: the fake may limit it.")
+          + " With 2 cores, the fake, the proxy and wrk share the CPU: one more busy process costs everyone.")
+        p("")
+
+    notes = (read(os.path.join(d, "notes.txt")) or "").strip()
+    if notes:
+        p("## Notes and caveats")
+        p("")
+        for line in notes.splitlines():
+            p(f"- {line}")
+        p("")
+
+    p("## Details")
+    p("")
+    p("wrk runs (each after a short warm-up). CPU = share of one core over the run, from /proc "
+      "(utime+stime); upstream = what the fake counted during the run.")
+    p("")
+    p("| run | req/s | p50 | p90 | p99 | max | errors | checked bad | CPU % | upstream requests / new handshakes / resumed |")
+    p("|---|---|---|---|---|---|---|---|---|---|")
+    for name in order:
+        r = w[name]
+        if not r:
+            continue
+        if "rps" not in r:
+            p(f"| {r['label']} | failed: {' '.join(r.get('failed', []))} | | | | | | | | |")
+            continue
+        errs = sum(r["errors"].values())
+        bad = f"{r['bad']} of {r['checked']}" if "bad" in r else "not checked"
+        cpu = ", ".join(f"{k} {v:.0f}" for k, v in r.get("cpu", {}).items())
+        up = r.get("upstream")
+        ups = f"{up['requests']:,} / {up['handshakes']:,} / {up['resumed']:,}" if up else "–"
+        p(f"| {r['label']} | {r['rps']:,.0f} | {ms(r['p50_us'])} | {ms(r['p90_us'])} | {ms(r['p99_us'])} | "
+          f"{ms(r['max_us'])} | {errs} {json.dumps(r['errors']) if errs else ''} | {bad} | {cpu} | {ups} |")
+    p("")
+    if any(lat.values()):
+        p("Stream latency passes (client: `bench/streamload.py`, Python asyncio; CPU = the client's own share "
+          "of one core while streaming):")
+        p("")
+        p("| streams | endpoint | rounds | ok | errors | tokens/stream | response head p50 / p99 | TTFT p50 / p99 / max | gap p50 / p99 / max | client CPU % |")
+        p("|---|---|---|---|---|---|---|---|---|---|")
+        for tag, L in lat.items():
+            if not L:
+                continue
+            for ep in ("relay", "direct"):
+                s = L.get(ep)
+                if not s:
+                    continue
+                t, gp, hb = s.get("ttft") or {}, s.get("gap") or {}, s.get("ttfb") or {}
+                p(f"| {tag} | {'chatrelay' if ep == 'relay' else 'fake direct (TLS)'} | {s['rounds']} | {s['ok']} | "
+                  f"{s['connect_failures'] + sum(s['errors'].values())} {json.dumps(s['errors']) if s['errors'] else ''} | "
+                  f"{s['tokens_min']}–{s['tokens_max']} | {ms(hb.get('p50_us'))} / {ms(hb.get('p99_us'))} | {ms(t.get('p50_us'))} / {ms(t.get('p99_us'))} / {ms(t.get('max_us'))} | "
+                  f"{ms(gp.get('p50_us'))} / {ms(gp.get('p99_us'))} / {ms(gp.get('max_us'))} | {s['client_cpu_pct']} |")
+        p("")
+    if any(hold.values()):
+        p("Footprint holds (client: `bench/streamload.py hold`):")
+        p("")
+        p("| streams | alive while sampled (min) | ramp | RSS | chatrelay fds | chatrelay CPU % while held | failures | settle after close | chatrelay warnings logged |")
+        p("|---|---|---|---|---|---|---|---|---|")
+        for tag, h in hold.items():
+            if h:
+                p(f"| {h['streams']:,} | {h['alive']:,} ({h['alive_min']:,}) | {h['ramp_s']} s | {h['rss_kib']:,} KiB | "
+                  f"{h['fds']:,} | {h.get('server_cpu_pct', '?')} | {json.dumps(h['failures']) if h['failures'] else 'none'} | "
+                  f"{foot.get(f'settle_{tag}_s', '?')} | {foot.get(f'warnings_{tag}', '?')} |")
+        if foot.get("after_small_kib") and hold.get("small"):
+            p("")
+            p(f"RSS after the {hold['small']['streams']:,}-stream hold ended: {int(foot['after_small_kib']):,} KiB.")
+        p("")
+    load = (read(os.path.join(d, "load.txt")) or "").strip()
+    if load:
+        p("Machine load when each section started (1/5/15-min load average; busiest other processes):")
+        p("")
+        p("```")
+        p(load)
+        p("```")
+        p("")
+    p("## Commands")
+    p("")
+    p("Exactly what ran (ports were picked free at run time; `$W` is the run's scratch directory):")
+    p("")
+    p("```sh")
+    p((read(os.path.join(d, "commands.txt")) or "").rstrip())
+    p("```")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
