@@ -1,9 +1,12 @@
 // libFuzzer target: http::MessageParser in request mode (what a client can send us). The input
 // after the first byte is fed whole, split in two at a position taken from the first byte, and
 // (when short) byte by byte, the way http::Connection feeds it; every way must give the same
-// messages and the same error, and each message must satisfy the parser's promises.
+// messages and the same error, and each message must satisfy the parser's promises. The same bytes
+// also drive a generator of valid requests, each of which must be accepted exactly as built.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +105,100 @@ Outcome run(const std::vector<std::string_view>& pieces) {
   return out;
 }
 
+// When the first request was accepted, its head must have been strict HTTP/1.1: every line ends in
+// CRLF (no bare CR or LF) and no header line starts with a blank (obs-fold, or whitespace after the
+// request line).
+void check_accepted_head(std::string_view input) {
+  // llhttp skips CR and LF before a request line (RFC 9112 §2.2 allows ignoring empty lines there).
+  std::size_t start = input.find_first_not_of("\r\n");
+  if (start == std::string_view::npos) return;
+  for (bool first = true;; first = false) {
+    const auto lf = input.find('\n', start);
+    if (lf == std::string_view::npos) return;  // cannot tell where the head ends
+    const auto line = input.substr(start, lf - start);
+    if (line == "\r") return;  // the end of the head
+    FUZZ_CHECK(!line.empty() && line.back() == '\r', "an accepted head has no bare LF");
+    FUZZ_CHECK(line.find('\r') == line.size() - 1, "an accepted head has no bare CR");
+    if (!first) {
+      FUZZ_CHECK(line.front() != ' ' && line.front() != '\t', "an accepted head has no folded line");
+    }
+    start = lf + 1;
+  }
+}
+
+// Takes bytes from the front of the input, 0 when it is used up.
+class Entropy {
+ public:
+  explicit Entropy(std::string_view bytes) : bytes_(bytes) {}
+  std::uint8_t next() {
+    if (bytes_.empty()) return 0;
+    const auto b = static_cast<std::uint8_t>(bytes_.front());
+    bytes_.remove_prefix(1);
+    return b;
+  }
+  char pick(std::string_view alphabet) { return alphabet[next() % alphabet.size()]; }
+  std::string text(std::string_view alphabet, std::size_t max_length) {
+    std::string out(next() % (max_length + 1), '\0');
+    for (char& c : out) c = pick(alphabet);
+    return out;
+  }
+
+ private:
+  std::string_view bytes_;
+};
+
+// A request that RFC 9110/9112 call valid, built from the input: it must be accepted and read
+// back as built. (Header values may be empty; names get an "x-" prefix so that none of them
+// changes the framing.)
+void check_valid_request(std::string_view input) {
+  Entropy e(input);
+  constexpr std::string_view methods[] = {"GET", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+  constexpr std::string_view tchar =
+      "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  constexpr std::string_view path_chars =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/?=&!$'()*+,;:@";
+  std::string vchar;
+  for (char c = 0x21; c < 0x7f; ++c) vchar += c;
+
+  Parsed expected;
+  expected.method = methods[e.next() % std::size(methods)];
+  expected.target = "/" + e.text(path_chars, 40);
+  expected.headers.push_back({"host", "h" + e.text("abcdefghijklmnopqrstuvwxyz0123456789.-", 20)});
+  const std::size_t header_count = e.next() % 6;
+  for (std::size_t i = 0; i < header_count; ++i) {
+    std::string name = "x-" + e.text(tchar, 12);
+    for (char& c : name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    // field-value: VCHARs with single blanks between them, possibly nothing at all.
+    std::string value = e.text(vchar, 30);
+    for (std::size_t k = 1; k + 1 < value.size(); ++k) {
+      if (e.next() % 8 == 0) value[k] = e.next() % 2 ? ' ' : '\t';
+    }
+    expected.headers.push_back({name, value});
+  }
+  expected.body = e.text(vchar, 60);
+  expected.keep_alive = true;
+
+  std::string request = expected.method + " " + expected.target + " HTTP/1.1\r\n";
+  for (const auto& h : expected.headers) {
+    request += h.name + ":" + (e.next() % 2 ? " " : "") + h.value + "\r\n";
+  }
+  if (!expected.body.empty() || e.next() % 2) {
+    request += "content-length: " + std::to_string(expected.body.size()) + "\r\n";
+    expected.headers.push_back({"content-length", std::to_string(expected.body.size())});
+  }
+  request += "\r\n" + expected.body;
+
+  const Outcome outcome = run({request});
+  if (outcome.error_status != 0 || outcome.messages.size() != 1 ||
+      !(outcome.messages[0] == expected)) {
+    std::fprintf(stderr, "valid request refused or misread (error %d):\n%s\n",
+                 outcome.error_status, request.c_str());
+  }
+  FUZZ_CHECK(outcome.error_status == 0, "a valid request is accepted");
+  FUZZ_CHECK(outcome.messages.size() == 1 && outcome.messages[0] == expected,
+             "a valid request reads back as built");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
@@ -117,5 +214,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     for (std::size_t i = 0; i < input.size(); ++i) single_bytes.push_back(input.substr(i, 1));
     FUZZ_CHECK(run(single_bytes) == whole, "byte by byte, the input gives the same result");
   }
+  if (!whole.messages.empty()) check_accepted_head(input);
+  check_valid_request(input);
   return 0;
 }
