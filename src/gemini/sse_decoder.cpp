@@ -1,6 +1,7 @@
 // The byte-level core of SseDecoder: line splitting, field handling, raw blocks, bounds.
 #include "chatrelay/gemini/sse_decoder.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace chatrelay::gemini {
@@ -119,8 +120,10 @@ SseDecoder::Step SseDecoder::consume(std::string_view& bytes) {
       }
     }
     const auto eol = find_line_end(bytes);
+    // Every line, a comment or one that is still arriving included, is bounded by the event limit
+    // on its whole length: how reads split it must not change whether it is too large.
+    if (line_.size() + std::min(eol, bytes.size()) > max_event_bytes_) return fail_too_large();
     if (eol == std::string_view::npos) {
-      if (line_.size() + bytes.size() > max_event_bytes_) return fail_too_large();
       line_.append(bytes);
       bytes = {};
       break;
@@ -134,7 +137,6 @@ SseDecoder::Step SseDecoder::consume(std::string_view& bytes) {
     if (line_.empty()) {
       step = take_line(line);
     } else {
-      if (line_.size() + line.size() > max_event_bytes_) return fail_too_large();
       line_.append(line);
       step = take_line(line_);
       line_.clear();

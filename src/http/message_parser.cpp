@@ -47,11 +47,13 @@ struct MessageParser::Impl {
       m.field_in_progress_ = true;
     }
     auto& name = m.message_.headers.back().name;
+    const bool starts = name.empty();
     for (std::size_t i = 0; i < n; ++i) {
       char c = at[i];
       name.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
     }
-    return count_header_bytes(m, n + 4);  // + ": " and CRLF
+    // A name can arrive in pieces (one per read): ": " and CRLF are counted once, with the first.
+    return count_header_bytes(m, starts ? n + 4 : n);
   }
 
   static int on_header_field_complete(llhttp_t* p) {
@@ -61,13 +63,6 @@ struct MessageParser::Impl {
 
   static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     auto& m = self(p);
-    // llhttp lets obs-fold (a header line continued on the next line) through even when strict;
-    // RFC 9112 allows refusing it, and smuggling relies on such disagreements.
-    // It shows as a value span that begins right after a line break (and optional blanks).
-    const char* q = at;
-    while (q > m.feed_begin_ && (q[-1] == ' ' || q[-1] == '\t')) --q;
-    char before = q > m.feed_begin_ ? q[-1] : m.last_byte_;
-    if (before == '\n') return fail(m, 400, "Obsolete line folding in header");
     m.message_.headers.back().value.append(at, n);
     return count_header_bytes(m, n);
   }
@@ -115,6 +110,34 @@ struct MessageParser::Impl {
   }
 };
 
+HeadScanner::Finding HeadScanner::scan(std::string_view bytes) {
+  for (std::size_t i = 0; i < bytes.size() && !done_; ++i) {
+    const char c = bytes[i];
+    if (after_cr_) {
+      after_cr_ = false;
+      if (c != '\n') return {i, "Bare CR in message head"};
+      if (line_length_ == 0) {
+        done_ = lines_ > 0;  // a blank line ends the head; before the start line it is skipped
+      } else {
+        ++lines_;
+        line_length_ = 0;
+      }
+      continue;
+    }
+    if (c == '\r') {
+      after_cr_ = true;
+      continue;
+    }
+    if (c == '\n') return {i, "Bare LF in message head"};
+    if (line_length_ == 0 && lines_ > 0) {
+      if (c == ' ' || c == '\t') return {i, "Obsolete line folding in header"};
+      if (c == ':') return {i, "Empty header name"};
+    }
+    ++line_length_;
+  }
+  return {bytes.size(), nullptr};
+}
+
 MessageParser::MessageParser(Mode mode, Limits limits) : impl_(std::make_unique<Impl>()), limits_(limits) {
   auto& s = impl_->settings;
   llhttp_settings_init(&s);
@@ -139,9 +162,14 @@ MessageParser::Result MessageParser::feed(std::string_view data) {
   if (message_complete_) return {Event::message_complete, 0};
   if (data.empty()) return {Event::need_more, 0};
   started_ = true;
-  feed_begin_ = data.data();
+  if (!head_scan_.done()) {
+    if (const auto bad = head_scan_.scan(data); bad.reason != nullptr) {
+      error_status_ = 400;
+      error_reason_ = bad.reason;
+      return {Event::error, bad.offset};
+    }
+  }
   auto err = llhttp_execute(&impl_->parser, data.data(), data.size());
-  last_byte_ = data.back();
   if (err == HPE_OK) return {Event::need_more, data.size()};
   const char* pos = llhttp_get_error_pos(&impl_->parser);
   std::size_t consumed = pos ? static_cast<std::size_t>(pos - data.data()) : data.size();
@@ -157,13 +185,16 @@ MessageParser::Result MessageParser::feed(std::string_view data) {
 bool MessageParser::finish() {
   if (error_status_ != 0) return false;
   if (message_complete_) return true;
+  // Between two messages the end is clean. (llhttp itself would say otherwise right after a
+  // message: it was paused in on_message_complete, before marking the state safe to finish.)
+  if (!started_) return true;
   auto err = llhttp_finish(&impl_->parser);
   if (err != HPE_OK && err != HPE_PAUSED) {
     error_status_ = 400;
     error_reason_ = "Message cut short";
     return false;
   }
-  return message_complete_ || !started_;
+  return message_complete_;
 }
 
 void MessageParser::next() {
@@ -175,6 +206,7 @@ void MessageParser::next() {
   message_complete_ = false;
   no_body_ = false;
   field_in_progress_ = false;
+  head_scan_ = {};
   if (llhttp_get_errno(&impl_->parser) == HPE_PAUSED) llhttp_resume(&impl_->parser);
 }
 

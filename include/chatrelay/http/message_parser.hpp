@@ -10,6 +10,27 @@
 
 namespace chatrelay::http {
 
+// The line structure of a message head, checked before llhttp sees the bytes: llhttp 8.1 (even
+// strict) accepts a bare LF as a line end, an empty header name and obs-fold (a header line
+// continued on the next), and such disagreements between parsers are what request smuggling is
+// made of. RFC 9112 lets a recipient refuse all three. Pure and resumable: feed it every read
+// until done() (the blank line that ends the head); a fresh one per message.
+class HeadScanner {
+ public:
+  struct Finding {
+    std::size_t offset;  // of the offending byte, or of the end of the bytes when none
+    const char* reason;  // nullptr: nothing wrong so far
+  };
+  Finding scan(std::string_view bytes);
+  bool done() const { return done_; }
+
+ private:
+  std::size_t lines_ = 0;        // complete lines of this head (empty lines before it excluded)
+  std::size_t line_length_ = 0;  // bytes of the current line so far, CR excluded
+  bool after_cr_ = false;
+  bool done_ = false;
+};
+
 class MessageParser {
  public:
   enum class Mode { request, response };
@@ -67,8 +88,7 @@ class MessageParser {
   bool message_complete_ = false;
   bool no_body_ = false;
   bool field_in_progress_ = false;
-  const char* feed_begin_ = nullptr;  // start of the bytes being fed (obs-fold detection)
-  char last_byte_ = 0;                // last byte of the previous feed
+  HeadScanner head_scan_;
   int error_status_ = 0;
   std::string_view error_reason_;
 };

@@ -202,6 +202,25 @@ TEST_CASE("SseDecoder: an event or line over max_event_bytes is too_large until 
   CHECK(calls == 0);
 }
 
+// Found by the fuzzer (fuzz/regressions/fuzz_sse_decoder/): whether a line was too large
+// depended on where the reads split it.
+TEST_CASE("SseDecoder: a line is too large by its whole length, however it is split") {
+  const auto ignore = [](std::string_view, bool) {};
+  const std::string lines[] = {
+      ": " + std::string(30, 'c') + "\ndata: ok\n\n",  // a comment
+      "data: " + std::string(13, 'x') + "\n\n",         // 19 bytes of line, 13 of data
+  };
+  for (const auto& body : lines) {
+    for (std::size_t i = 0; i <= body.size(); ++i) {
+      INFO(body << " split at " << i);
+      SseDecoder decoder(16);
+      auto status = decoder.feed(std::string_view(body).substr(0, i), ignore);
+      if (status == SseDecoder::Status::ok) status = decoder.feed(std::string_view(body).substr(i), ignore);
+      CHECK(status == SseDecoder::Status::too_large);
+    }
+  }
+}
+
 TEST_CASE("the allocation counter sees allocations") {
   const long before = allocations;
   counting = true;
