@@ -4,8 +4,7 @@
 // failures are retried before the first event is handed on.
 #include "chatrelay/gemini/client.hpp"
 
-#include <sys/socket.h>
-
+#include <array>
 #include <cassert>
 #include <vector>
 
@@ -34,14 +33,6 @@ UpstreamError make_error(std::string code, std::string message) {
   return e;
 }
 
-// An idle pooled connection the server has closed reads as EOF (or has stray bytes): not reusable.
-bool still_usable(tls::stream& s) {
-  auto& sock = s.next_layer();
-  char probe;
-  ssize_t r = ::recv(sock.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-  return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
 }  // namespace
 
 struct Client::Impl {
@@ -51,7 +42,10 @@ struct Client::Impl {
   tls::ClientContext tls_ctx;
   tcp::resolver resolver;
   RetryPolicy policy;
-  std::vector<std::unique_ptr<tls::stream>> idle;
+  std::vector<std::unique_ptr<tls::ClientStream>> idle;
+  // Every read of every call lands here: ClientStream reads synchronously once data is there, and
+  // a call feeds what it read to its decoders before it next suspends.
+  std::array<char, 16 * 1024> read_buffer;
   // One simdjson parser for every call: parse() runs to completion between two awaits and its
   // results own their strings, so concurrent calls on this one thread can share it.
   EventParser events;
@@ -66,7 +60,7 @@ struct Client::Impl {
 
   // One call's state: the connection and the decoders.
   struct Call {
-    std::unique_ptr<tls::stream> conn;
+    std::unique_ptr<tls::ClientStream> conn;
     bool reused = false;
     http::MessageParser parser{http::MessageParser::Mode::response, {64 * 1024, SIZE_MAX}};
     SseDecoder sse;
@@ -84,28 +78,28 @@ struct Client::Impl {
     deadline.expires_after(seconds_f(settings.connect_timeout_s));
     auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
     if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
-    call.conn = std::make_unique<tls::stream>(io, tls_ctx.native());
-    auto [cec, ep] = co_await asio::async_connect(call.conn->next_layer(), results, use_tuple);
+    call.conn = std::make_unique<tls::ClientStream>(io, tls_ctx);
+    auto [cec, ep] = co_await asio::async_connect(call.conn->socket(), results, use_tuple);
     if (cec) throw std::system_error(cec, "connect");
-    call.conn->next_layer().set_option(tcp::no_delay(true));
-    tls_ctx.prepare(*call.conn, endpoint.host);
-    auto [hec] = co_await call.conn->async_handshake(asio::ssl::stream_base::client, use_tuple);
-    if (hec) throw std::system_error(hec, "TLS handshake: " + tls::describe_error(hec));
+    call.conn->socket().set_option(tcp::no_delay(true));
+    std::string why;
+    auto hec = co_await call.conn->handshake(endpoint.host, why);
+    if (hec) throw std::system_error(hec, "TLS handshake: " + why);
     auto& m = metrics::registry();
     ++m.upstream_connections;
-    if (tls::session_reused(*call.conn)) ++m.upstream_tls_resumed;
+    if (call.conn->session_reused()) ++m.upstream_tls_resumed;
   }
 
-  std::unique_ptr<tls::stream> take_idle() {
+  std::unique_ptr<tls::ClientStream> take_idle() {
     while (!idle.empty()) {
       auto conn = std::move(idle.back());
       idle.pop_back();
-      if (still_usable(*conn)) return conn;
+      if (conn->idle_and_open()) return conn;
     }
     return nullptr;
   }
 
-  void give_back(std::unique_ptr<tls::stream> conn) {
+  void give_back(std::unique_ptr<tls::ClientStream> conn) {
     if (idle.size() < settings.pool_size) idle.push_back(std::move(conn));
   }
 
@@ -145,23 +139,22 @@ struct Client::Impl {
     request_head.append("Accept: text/event-stream\r\nUser-Agent: chatrelay\r\nx-goog-api-key: ");
     request_head.append(settings.api_key.value_or("")).append("\r\nContent-Length: ");
     request_head.append(std::to_string(body.size())).append("\r\n\r\n");
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(request_head), asio::buffer(body)};
+    const std::array<std::string_view, 2> parts{request_head, body};
     deadline.expires_after(seconds_f(settings.first_byte_timeout_s));
     call.connected = true;  // from here on a timeout is Gemini's silence, not a connect failure
-    auto [wec, wn] = co_await asio::async_write(*call.conn, bufs, use_tuple);
+    auto wec = co_await call.conn->write(parts);
     request_head.assign(request_head.size(), '\0');  // the key does not linger in memory
     if (wec) throw std::system_error(wec, "write request");
     ++metrics::registry().upstream_requests;
 
-    std::array<char, 16 * 1024> buf;
     std::string error_body;
     for (;;) {
       // Until the first byte: first_byte_timeout_s; then idle_timeout_s of silence at most.
       deadline.expires_after(seconds_f(call.any_response_byte ? settings.idle_timeout_s : settings.first_byte_timeout_s));
-      auto [rec, n] = co_await call.conn->async_read_some(asio::buffer(buf), use_tuple);
+      auto [rec, n] = co_await call.conn->read_some(read_buffer);
       bool eof = rec == asio::error::eof || rec == asio::ssl::error::stream_truncated;
       if (rec && !eof) throw std::system_error(rec, "read response");
-      std::string_view data(buf.data(), n);
+      std::string_view data(read_buffer.data(), n);
       if (n > 0) call.any_response_byte = true;
       bool complete = false;
       while (!data.empty()) {
@@ -247,7 +240,7 @@ struct Client::Impl {
                                   timed_out = true;
                                   if (call.conn) {
                                     asio::error_code ignored;
-                                    call.conn->next_layer().cancel(ignored);
+                                    call.conn->socket().cancel(ignored);
                                   } else {
                                     resolver.cancel();
                                   }

@@ -25,6 +25,7 @@ Connection::Connection(Server& server, tcp::socket socket)
       settings_(server.settings()),
       socket_(std::move(socket)),
       deadline_(socket_.get_executor()),
+      forced_(socket_.get_executor(), asio::steady_timer::time_point::max()),
       parser_(MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes}) {
   registration_ = server_.attach(this);
   ++metrics::registry().connections_active;
@@ -260,7 +261,12 @@ awaitable<void> Connection::finish_stream() {
 }
 
 awaitable<void> Connection::forced_shutdown() {
-  co_await server_.forced_shutdown_timer().async_wait(use_tuple);
+  if (!forced_end_) co_await forced_.async_wait(use_tuple);  // ends when force_end() cancels it
+}
+
+void Connection::force_end() {
+  forced_end_ = true;
+  forced_.cancel();
 }
 
 awaitable<void> Connection::send_error_and_close(int status, std::string_view detail) {

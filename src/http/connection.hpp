@@ -23,6 +23,8 @@ class Connection final : public Exchange {
   awaitable<void> run();
   // Server shutdown: close now when idle, else after the current answer.
   void begin_shutdown();
+  // The shutdown grace period is over: forced_shutdown() completes, now and from now on.
+  void force_end();
 
   // Exchange
   const Message& request() const override { return parser_.message(); }
@@ -52,6 +54,7 @@ class Connection final : public Exchange {
   const config::ServerSettings& settings_;
   tcp::socket socket_;
   Deadline deadline_;
+  asio::steady_timer forced_;  // cancelled by force_end()
   MessageParser parser_;
   std::list<Connection*>::iterator registration_;
   std::string peer_;  // the client's IP address (rate limits, stream caps)
@@ -73,6 +76,7 @@ class Connection final : public Exchange {
   bool idle_ = true;        // waiting for the first byte of a request
   bool closing_ = false;    // shutdown asked: close after the current answer
   bool client_gone_ = false;
+  bool forced_end_ = false;
 };
 
 }  // namespace chatrelay::http

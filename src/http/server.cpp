@@ -19,10 +19,7 @@ Server::Server(asio::io_context& io, const config::ServerSettings& settings, con
       cors_(settings.allowed_origins),
       acceptor_(io),
       grace_(io),
-      forced_(io),
-      ip_limiter_(settings.ip_rate_per_s, settings.ip_burst) {
-  forced_.expires_at(asio::steady_timer::time_point::max());
-}
+      ip_limiter_(settings.ip_rate_per_s, settings.ip_burst) {}
 
 Server::~Server() = default;
 
@@ -142,8 +139,9 @@ void Server::shutdown(std::function<void()> on_drained) {
     if (ec) return;
     log::warn("shutdown grace period over: ending open streams",
               {log::kv("connections", connections_.size())});
-    // Wakes every waiting Exchange::forced_shutdown() and makes later waits complete at once.
-    forced_.expires_at(asio::steady_timer::time_point::min());
+    // Each connection has its own signal: one shared timer with thousands of waiters costs a
+    // walk of all of them whenever one stream ends and drops its wait.
+    for (auto* c : connections_) c->force_end();
   });
 }
 

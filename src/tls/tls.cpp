@@ -9,6 +9,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/socket.h>
+
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -61,15 +63,102 @@ ClientContext::~ClientContext() {
   SSL_CTX_set_ex_data(native, session_slot(), nullptr);
 }
 
-void ClientContext::prepare(stream& s, const std::string& host) {
-  SSL* ssl = s.native_handle();
+ClientStream::ClientStream(asio::io_context& io, ClientContext& ctx)
+    : socket_(io), ssl_(SSL_new(ctx.native().native_handle())), ctx_(ctx) {
+  if (!ssl_) throw std::bad_alloc();
+}
+
+ClientStream::~ClientStream() { SSL_free(ssl_); }
+
+awaitable<asio::error_code> ClientStream::settle(int ret, bool& retry) {
+  retry = false;
+  const int err = SSL_get_error(ssl_, ret);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    auto [ec] = co_await socket_.async_wait(
+        err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_tuple);
+    retry = !ec;
+    co_return ec;
+  }
+  if (err == SSL_ERROR_ZERO_RETURN) co_return asio::error::eof;
+  if (err == SSL_ERROR_SYSCALL) {
+    const int e = errno;
+    ERR_clear_error();
+    co_return e != 0 ? asio::error_code(e, asio::error::get_system_category())
+                     : asio::error_code(asio::ssl::error::stream_truncated);
+  }
+  const unsigned long code = ERR_peek_last_error();
+  ERR_clear_error();
+  if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) co_return asio::ssl::error::stream_truncated;
+  co_return asio::error_code(static_cast<int>(code), asio::error::get_ssl_category());
+}
+
+awaitable<asio::error_code> ClientStream::handshake(const std::string& host, std::string& why) {
   asio::error_code ec;
+  socket_.non_blocking(true, ec);
+  if (ec || SSL_set_fd(ssl_, socket_.native_handle()) != 1) co_return ec ? ec : asio::error::bad_descriptor;
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   asio::ip::make_address(host, ec);
-  if (ec) SSL_set_tlsext_host_name(ssl, host.c_str());  // SNI is for names, not IP literals
-  s.set_verify_mode(asio::ssl::verify_peer);
-  s.set_verify_callback(asio::ssl::host_name_verification(host));
-  if (SSL_SESSION* latest = latest_session(ctx_.native_handle()); latest && SSL_SESSION_is_resumable(latest))
-    SSL_set_session(ssl, latest);
+  if (ec) {
+    SSL_set_tlsext_host_name(ssl_, host.c_str());  // SNI is for names, not IP literals
+    SSL_set1_host(ssl_, host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  }
+  SSL_set_verify(ssl_, SSL_VERIFY_PEER, nullptr);
+  if (SSL_SESSION* latest = latest_session(ctx_.native().native_handle()); latest && SSL_SESSION_is_resumable(latest))
+    SSL_set_session(ssl_, latest);
+  for (;;) {
+    ERR_clear_error();
+    const int ret = SSL_connect(ssl_);
+    if (ret == 1) co_return asio::error_code();
+    bool retry = false;
+    ec = co_await settle(ret, retry);
+    if (retry) continue;
+    why = describe_error(ec);
+    if (const long verify = SSL_get_verify_result(ssl_); verify != X509_V_OK)
+      why += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+    co_return ec;
+  }
+}
+
+awaitable<asio::error_code> ClientStream::write(std::span<const std::string_view> parts) {
+  for (std::string_view part : parts) {
+    while (!part.empty()) {
+      ERR_clear_error();
+      std::size_t written = 0;
+      const int ret = SSL_write_ex(ssl_, part.data(), part.size(), &written);
+      if (ret == 1) {
+        part.remove_prefix(written);
+        continue;
+      }
+      bool retry = false;
+      auto ec = co_await settle(ret, retry);  // a retry passes the same bytes again, as OpenSSL wants
+      if (!retry) co_return ec;
+    }
+  }
+  co_return asio::error_code();
+}
+
+awaitable<std::pair<asio::error_code, std::size_t>> ClientStream::read_some(std::span<char> into) {
+  for (;;) {
+    ERR_clear_error();
+    std::size_t n = 0;
+    const int ret = SSL_read_ex(ssl_, into.data(), into.size(), &n);
+    if (ret == 1) co_return std::pair(asio::error_code(), n);
+    bool retry = false;
+    auto ec = co_await settle(ret, retry);
+    if (!retry) co_return std::pair(ec, std::size_t{0});
+  }
+}
+
+bool ClientStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
+
+bool ClientStream::idle_and_open() {
+  if (SSL_has_pending(ssl_)) return false;
+  char probe;
+  const ssize_t r = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 ServerContext::ServerContext(const std::filesystem::path& cert_chain, const std::filesystem::path& key)

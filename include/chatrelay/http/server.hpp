@@ -43,7 +43,6 @@ class Server {
   const config::ServerSettings& settings() const { return settings_; }
   const Router& router() const { return router_; }
   const CorsPolicy& cors() const { return cors_; }
-  asio::steady_timer& forced_shutdown_timer() { return forced_; }
   std::list<Connection*>::iterator attach(Connection* c);
   void detach(std::list<Connection*>::iterator it);
 
@@ -62,7 +61,6 @@ class Server {
   tcp::acceptor acceptor_;
   std::list<Connection*> connections_;
   asio::steady_timer grace_;
-  asio::steady_timer forced_;
   bool shutting_down_ = false;
   RateLimiter ip_limiter_;
   std::chrono::steady_clock::time_point last_trim_{};
