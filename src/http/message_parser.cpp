@@ -83,6 +83,8 @@ struct MessageParser::Impl {
     if (p->type == HTTP_REQUEST) {
       msg.method = llhttp_method_name(static_cast<llhttp_method_t>(p->method));
       if (p->http_major != 1) return fail(m, 505, "HTTP version not supported");
+      // llhttp hands the bytes after a CONNECT head to the caller as a tunnel, body or not.
+      if (p->method == HTTP_CONNECT) return fail(m, 400, "CONNECT is not supported");
       if (p->http_minor >= 1 && !msg.has_header("host")) return fail(m, 400, "Missing Host header");
       if (msg.target.empty() || (msg.target[0] != '/' && msg.target != "*"))
         return fail(m, 400, "Request target must be a path");

@@ -138,6 +138,7 @@ TEST_CASE("smuggling and malformed shapes are refused with 400") {
       "GET nopath HTTP/1.1\r\nHost: a\r\n\r\n",
       "G@T / HTTP/1.1\r\nHost: a\r\n\r\n",
       "GET / HTTP/1.1\rHost: a\r\n\r\n",
+      "CONNECT /! HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",  // found by the fuzzer
   };
   for (const auto& s : bad) {
     INFO(s);
