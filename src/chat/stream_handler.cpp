@@ -1,5 +1,5 @@
-// StreamHandler: one coroutine per chat turn. The upstream call runs raced against the server's
-// forced shutdown; the connection races the whole handler against the client going away.
+// StreamHandler: one coroutine per chat turn. The server's forced shutdown stops the upstream call;
+// the connection races the whole handler against the client going away.
 #include "chatrelay/chat/stream_handler.hpp"
 
 #include <cmath>
@@ -11,10 +11,14 @@
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
-#include "chatrelay/core/until.hpp"
 
 namespace chatrelay::chat {
 namespace {
+
+// One answer is at most 65,536 output tokens (Gemini 2.5), a few hundred KB of text; an upstream
+// that never stops must not grow the answer held for the complete chunk without bound.
+constexpr std::size_t max_answer_bytes = 8 * 1024 * 1024;
+struct AnswerTooLarge {};
 
 bool is_json_content_type(std::string_view ct) {
   auto semi = ct.find(';');
@@ -117,9 +121,12 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   }
   SessionLease lease(sessions_, session_id);
 
-  std::vector<memory::Turn> conversation = sessions_.history(session_id);
-  conversation.insert(conversation.end(), chat.messages.begin(), chat.messages.end());
-  std::string body = gemini::build_request_body(conversation, options_);
+  std::string body;
+  {  // the history copy is not kept for the length of the stream: the body has it
+    std::vector<memory::Turn> conversation = sessions_.history(session_id);
+    conversation.insert(conversation.end(), chat.messages.begin(), chat.messages.end());
+    body = gemini::build_request_body(conversation, options_);
+  }
 
   // Built before the co_await: GCC 12 miscompiles brace-initialised temporaries inside one.
   std::vector<http::Header> stream_headers;
@@ -152,6 +159,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
       if (!ev.thought.empty() && thoughts) append_token(out, "thinking", ev.thought);
       if (!ev.text.empty()) {
         append_token(out, "token", ev.text);
+        if (answer.text.size() + ev.text.size() > max_answer_bytes) throw AnswerTooLarge{};
         answer.text.append(ev.text);
         ++m.tokens_streamed;
       }
@@ -170,15 +178,30 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
     }
   };
 
-  auto result = co_await until(client_.stream(settings_.gemini.model, body, sink, ex.request_id()),
-                               ex.forced_shutdown());
+  // The server's forced shutdown ends the upstream call; the stream then ends with an error chunk.
+  gemini::StopSignal stop;
+  ex.on_forced_shutdown([&stop] { stop.request(); });
+  struct Unhook {
+    http::Exchange& ex;
+    ~Unhook() { ex.on_forced_shutdown(nullptr); }
+  } unhook{ex};
+  gemini::StreamOutcome outcome;
+  bool too_large = false;
+  try {
+    outcome = co_await client_.stream(settings_.gemini.model, body, sink, ex.request_id(), &stop);
+  } catch (const AnswerTooLarge&) {
+    too_large = true;  // the upstream call is closed already: its frame is gone
+  }
   m.upstream_duration.observe(seconds_between(call_start, clock::now()));
   out.clear();
   bool completed = false;
-  if (!result) {
+  if (too_large) {
+    m.count_upstream_error("upstream_protocol");
+    append_error(out, "upstream_protocol",
+                 "Gemini's answer grew past 8 MiB without ending; it was cut short. Send the message again.");
+  } else if (outcome.stopped) {
     append_error(out, "internal", "chatrelay is shutting down; the answer was cut short. Send the message again.");
   } else {
-    auto& outcome = *result;
     if (outcome.error) {
       append_error(out, outcome.error->code, outcome.error->message, outcome.error->retry_after_s);
     } else if (answer.block_reason) {

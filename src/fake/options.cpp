@@ -129,6 +129,7 @@ Scenarios:
   stall          headers and one event, then silence
   stall-headers  reads the request, never answers
   endless        text events forever, --delay-ms apart (10 ms when 0)
+  flood          64 KiB text events forever, --delay-ms apart (1 ms when 0)
   bad-chunk      a 200 whose second chunk has an invalid chunk-size line, then close
   huge-event     one 20 MiB text event
 

@@ -14,11 +14,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::array<std::string_view, 25> names = {
+constexpr std::array<std::string_view, 26> names = {
     "normal",    "paced",     "long",      "code",    "thoughts",   "429",           "429-short",
     "400",       "bad-key",   "403",       "404",     "500",        "503",           "reset",
     "raw-error", "malformed", "no-finish", "blocked", "max-tokens", "safety",        "stall",
-    "stall-headers", "endless", "bad-chunk", "huge-event"};
+    "stall-headers", "endless", "flood", "bad-chunk", "huge-event"};
 
 constexpr int prompt_tokens = 8;
 
@@ -192,6 +192,11 @@ Plan Scenarios::build(std::string_view name) const {
     p = numbered_stream(10, " more", "");
     p.endless = true;
     if (delay == 0ms) p.delay = 10ms;
+  } else if (name == "flood") {
+    p = Plan::stream();
+    p.add_event(text_event(std::string(64 * 1024, 'x'), "", 1));
+    p.endless = true;
+    if (delay == 0ms) p.delay = 1ms;
   } else if (name == "bad-chunk") {
     p = text_stream({"Hello"}, "").add_tail("zz\r\ndata: {}\r\n\r\n\r\n");
     p.end = Plan::End::close;

@@ -6,13 +6,14 @@
 
 #include <array>
 #include <cassert>
+#include <optional>
 #include <vector>
 
 #include "chatrelay/core/deadline.hpp"
+#include "chatrelay/core/gate.hpp"
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
-#include "chatrelay/core/until.hpp"
 #include "chatrelay/gemini/endpoint.hpp"
 #include "chatrelay/gemini/errors.hpp"
 #include "chatrelay/gemini/event_parser.hpp"
@@ -25,6 +26,27 @@ namespace chatrelay::gemini {
 namespace {
 
 constexpr std::size_t max_error_body = 64 * 1024;
+// New upstream connections being made at once. A handshake holds ~40 KB while it runs (OpenSSL's
+// handshake buffer, key exchange, the certificate chain) and a burst of a thousand new streams
+// would run them all at once: memory the allocator then keeps. The rest wait their turn, inside
+// their connect_timeout_s; the CPU (one loop) could not do them faster anyway.
+constexpr std::size_t max_concurrent_connects = 32;
+
+// Points a StopSignal at what request() must cancel, for as long as it lives.
+class StopHook {
+ public:
+  StopHook(StopSignal* stop, std::function<void()> cancel) : stop_(stop) {
+    if (stop_) stop_->on_request(std::move(cancel));
+  }
+  ~StopHook() {
+    if (stop_) stop_->on_request(nullptr);
+  }
+  StopHook(const StopHook&) = delete;
+  StopHook& operator=(const StopHook&) = delete;
+
+ private:
+  StopSignal* stop_;
+};
 
 UpstreamError make_error(std::string code, std::string message) {
   UpstreamError e;
@@ -40,8 +62,8 @@ struct Client::Impl {
   config::GeminiSettings settings;
   Endpoint endpoint;
   tls::ClientContext tls_ctx;
-  tcp::resolver resolver;
   RetryPolicy policy;
+  Gate connects;
   std::vector<std::unique_ptr<tls::ClientStream>> idle;
   // Every read of every call lands here: ClientStream reads synchronously once data is there, and
   // a call feeds what it read to its decoders before it next suspends.
@@ -53,13 +75,17 @@ struct Client::Impl {
   std::string request_head;
 
   Impl(asio::io_context& io_, const config::GeminiSettings& s)
-      : io(io_), settings(s), endpoint(parse_endpoint(s.base_url)), tls_ctx(s.ca_file), resolver(io_) {
+      : io(io_), settings(s), endpoint(parse_endpoint(s.base_url)), tls_ctx(s.ca_file),
+        connects(io_.get_executor(), max_concurrent_connects) {
     policy.max_retries = s.max_retries;
     policy.max_retry_wait_s = s.max_retry_wait_s;
   }
 
   // One call's state: the connection and the decoders.
   struct Call {
+    explicit Call(asio::io_context& io) : resolver(io) {}
+    tcp::resolver resolver;            // its own: cancelling it must not touch other calls
+    std::optional<Gate::Place> turn;   // while connecting
     std::unique_ptr<tls::ClientStream> conn;
     bool reused = false;
     http::MessageParser parser{http::MessageParser::Mode::response, {64 * 1024, SIZE_MAX}};
@@ -76,7 +102,9 @@ struct Client::Impl {
   // cancel whichever step is pending). Throws std::system_error.
   awaitable<void> connect(Call& call, Deadline& deadline) {
     deadline.expires_after(seconds_f(settings.connect_timeout_s));
-    auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
+    call.turn.emplace(connects);
+    co_await call.turn->enter();
+    auto [rec, results] = co_await call.resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
     if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
     call.conn = std::make_unique<tls::ClientStream>(io, tls_ctx);
     auto [cec, ep] = co_await asio::async_connect(call.conn->socket(), results, use_tuple);
@@ -88,6 +116,7 @@ struct Client::Impl {
     auto& m = metrics::registry();
     ++m.upstream_connections;
     if (call.conn->session_reused()) ++m.upstream_tls_resumed;
+    call.turn.reset();  // the next connection may start
   }
 
   std::unique_ptr<tls::ClientStream> take_idle() {
@@ -180,6 +209,9 @@ struct Client::Impl {
         }
       }
       auto& msg = call.parser.message();
+      if (call.parser.headers_complete() && !msg.headers.empty()) {
+        msg.headers = {};  // nothing reads them (status and framing are parsed): not held for the stream
+      }
       if (call.parser.headers_complete() && msg.status != 200) {
         if (error_body.size() < max_error_body) error_body.append(msg.body, 0, max_error_body - error_body.size());
         msg.body.clear();
@@ -228,32 +260,42 @@ struct Client::Impl {
   }
 
   // One attempt under its deadline; maps I/O failures and timeouts to typed errors.
-  awaitable<StreamOutcome> attempt(const std::string& model, const std::string& body, EventSink& sink) {
+  awaitable<StreamOutcome> attempt(const std::string& model, const std::string& body, EventSink& sink,
+                                   StopSignal* stop) {
     for (int stale_retries = 0;; ++stale_retries) {
-      Call call;
-      Deadline deadline(io.get_executor());
+      Call call(io);
+      const auto cancel = [&call] {  // whatever step the call is in
+        asio::error_code ignored;
+        if (call.conn) call.conn->socket().cancel(ignored);
+        call.resolver.cancel();
+        if (call.turn) call.turn->cancel();
+      };
       bool timed_out = false;
+      bool stopped = false;
+      Deadline deadline(io.get_executor(), [&] {
+        timed_out = true;
+        cancel();
+      });
+      StopHook hook(stop, [&] {
+        stopped = true;
+        cancel();
+      });
       std::optional<std::system_error> failure;
       StreamOutcome out;
       try {
-        auto r = co_await until(exchange(call, deadline, model, body, sink), deadline.watch([&] {
-                                  timed_out = true;
-                                  if (call.conn) {
-                                    asio::error_code ignored;
-                                    call.conn->socket().cancel(ignored);
-                                  } else {
-                                    resolver.cancel();
-                                  }
-                                }));
-        assert(r);  // the watcher only ends when cancelled
-        out = std::move(*r);
+        out = co_await exchange(call, deadline, model, body, sink);
       } catch (const std::system_error& e) {
         if (call.in_sink) throw;  // the consumer's write failed: not an upstream error
-        if (!timed_out && e.code() == asio::error::operation_aborted) throw;  // our consumer left
+        if (!timed_out && !stopped && e.code() == asio::error::operation_aborted) throw;  // our consumer left
         failure = e;
       }
-      if (!failure) co_return out;
       out.any_event = call.any_event;
+      if (stopped) {
+        out.error.reset();
+        out.stopped = true;
+        co_return out;
+      }
+      if (!failure) co_return out;
       if (timed_out) {
         out.error = call.connected
                         ? make_error("upstream_timeout",
@@ -282,12 +324,18 @@ Client::Client(asio::io_context& io, const config::GeminiSettings& settings)
 Client::~Client() = default;
 
 awaitable<StreamOutcome> Client::stream(const std::string& model, const std::string& body, EventSink sink,
-                                        std::string_view request_id) {
+                                        std::string_view request_id, StopSignal* stop) {
   auto& impl = *impl_;
   for (int attempt = 0;; ++attempt) {
-    StreamOutcome out = co_await impl.attempt(model, body, sink);
+    if (stop && stop->requested()) {
+      StreamOutcome out;
+      out.attempts = attempt;
+      out.stopped = true;
+      co_return out;
+    }
+    StreamOutcome out = co_await impl.attempt(model, body, sink, stop);
     out.attempts = attempt + 1;
-    if (!out.error || out.any_event) co_return out;
+    if (!out.error || out.any_event || out.stopped) co_return out;
     auto delay = impl.policy.next_delay(*out.error, attempt, random_u64());
     if (!delay) co_return out;
     ++metrics::registry().upstream_retries;
@@ -295,8 +343,9 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
                                        log::kv("attempt", attempt + 1),
                                        log::kv("delay_ms", static_cast<std::int64_t>(delay->count()))});
     asio::steady_timer wait(impl.io, *delay);
+    StopHook hook(stop, [&wait] { wait.cancel(); });
     auto [ec] = co_await wait.async_wait(use_tuple);
-    if (ec) throw std::system_error(ec, "retry wait");
+    if (ec && !(stop && stop->requested())) throw std::system_error(ec, "retry wait");
   }
 }
 

@@ -24,12 +24,16 @@ Connection::Connection(Server& server, tcp::socket socket)
     : server_(server),
       settings_(server.settings()),
       socket_(std::move(socket)),
-      deadline_(socket_.get_executor()),
-      forced_(socket_.get_executor(), asio::steady_timer::time_point::max()),
+      deadline_(socket_.get_executor(),
+                [this] {
+                  asio::error_code ignored;
+                  socket_.cancel(ignored);
+                }),
       parser_(MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes}) {
   registration_ = server_.attach(this);
   ++metrics::registry().connections_active;
   asio::error_code ec;
+  socket_.non_blocking(true, ec);  // receive() reads without waiting
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) peer_ = remote.address().to_string();
 }
@@ -57,10 +61,7 @@ bool usable_request_id(std::string_view id) {
 void Connection::annotate(std::string_view key, double value) { annotations_.emplace_back(key, value); }
 
 awaitable<void> Connection::run() {
-  co_await (serve() || deadline_.watch([this] {
-              asio::error_code ignored;
-              socket_.cancel(ignored);
-            }));
+  co_await serve();
   asio::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
@@ -96,12 +97,17 @@ awaitable<Connection::ReadOutcome> Connection::read_request(bool first) {
   bool continue_sent = false;
   idle_ = true;
   deadline_.expires_after(seconds_f(first ? settings_.header_timeout_s : settings_.idle_timeout_s));
+  // What to parse: first what an earlier read left over, then each read as it lands (in the
+  // server's buffer). Only the bytes after a complete request are copied, for the next one.
+  const std::string carried = std::move(pending_);
+  pending_.clear();
+  std::string_view input = carried;
   for (;;) {
-    if (begin_ < end_) {
-      auto r = parser_.feed({buf_.data() + begin_, end_ - begin_});
-      begin_ += r.consumed;
-      if (begin_ == end_) begin_ = end_ = 0;
+    if (!input.empty()) {
+      auto r = parser_.feed(input);
+      input.remove_prefix(r.consumed);
       if (r.event == MessageParser::Event::message_complete) {
+        pending_.assign(input);
         idle_ = false;
         deadline_.disarm();
         co_return ReadOutcome::request;
@@ -128,8 +134,7 @@ awaitable<Connection::ReadOutcome> Connection::read_request(bool first) {
       }
     }
     if (closing_ && phase == Phase::idle) co_return ReadOutcome::closed;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_),
-                                                    use_tuple);
+    auto [ec, data] = co_await receive();
     if (ec) {
       if (deadline_.expired() && phase != Phase::idle) {
         deadline_.clear_expired();
@@ -138,7 +143,20 @@ awaitable<Connection::ReadOutcome> Connection::read_request(bool first) {
       }
       co_return ReadOutcome::closed;  // EOF, reset, idle timeout, shutdown
     }
-    end_ += n;
+    input = data;
+  }
+}
+
+awaitable<std::pair<asio::error_code, std::string_view>> Connection::receive() {
+  auto& buf = server_.read_buffer();
+  for (;;) {
+    asio::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(buf), ec);  // non-blocking
+    if (ec != asio::error::would_block) co_return std::pair(ec, std::string_view(buf.data(), n));
+    // Nothing there: wait until there is. The socket was just found empty, so the readiness
+    // edge for the next bytes is still to come.
+    auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
+    if (wec) co_return std::pair(wec, std::string_view());
   }
 }
 
@@ -196,19 +214,18 @@ awaitable<void> Connection::watch_client() {
   // Reads whatever the client sends while its answer streams: pipelined bytes are kept for the
   // next request; end of stream or an error means the client went away.
   for (;;) {
-    if (end_ == buf_.size()) {
+    if (pending_.size() >= max_pending) {
       // Buffer full of pipelined requests: stop reading (backpressure) until the stream ends.
       asio::steady_timer forever(socket_.get_executor(), asio::steady_timer::time_point::max());
       co_await forever.async_wait(use_tuple);
       co_return;
     }
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_),
-                                                    use_tuple);
+    auto [ec, data] = co_await receive();
     if (ec) {
       if (ec != asio::error::operation_aborted || deadline_.expired()) client_gone_ = true;
       co_return;
     }
-    end_ += n;
+    pending_.append(data);
   }
 }
 
@@ -260,13 +277,14 @@ awaitable<void> Connection::finish_stream() {
   co_await write_buffers(&b, 1);
 }
 
-awaitable<void> Connection::forced_shutdown() {
-  if (!forced_end_) co_await forced_.async_wait(use_tuple);  // ends when force_end() cancels it
+void Connection::on_forced_shutdown(std::function<void()> f) {
+  on_forced_ = std::move(f);
+  if (forced_end_ && on_forced_) on_forced_();
 }
 
 void Connection::force_end() {
   forced_end_ = true;
-  forced_.cancel();
+  if (on_forced_) on_forced_();
 }
 
 awaitable<void> Connection::send_error_and_close(int status, std::string_view detail) {
@@ -289,12 +307,12 @@ awaitable<void> Connection::send_error_and_close(int status, std::string_view de
   deadline_.expires_after(std::chrono::seconds(1));
   std::size_t drained = 0;
   while (drained < 256 * 1024) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf_), use_tuple);
+    auto [ec, data] = co_await receive();
     if (ec) break;
-    drained += n;
+    drained += data.size();
   }
   deadline_.disarm();
-  begin_ = end_ = 0;
+  pending_.clear();
 }
 
 void Connection::log_request(int status, std::size_t bytes) {

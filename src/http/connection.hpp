@@ -23,7 +23,7 @@ class Connection final : public Exchange {
   awaitable<void> run();
   // Server shutdown: close now when idle, else after the current answer.
   void begin_shutdown();
-  // The shutdown grace period is over: forced_shutdown() completes, now and from now on.
+  // The shutdown grace period is over: runs the on_forced_shutdown callback, now and from now on.
   void force_end();
 
   // Exchange
@@ -33,7 +33,7 @@ class Connection final : public Exchange {
   awaitable<void> start_stream(int status, std::string_view content_type, std::vector<Header> headers) override;
   awaitable<void> write_chunk(std::string_view data) override;
   awaitable<void> finish_stream() override;
-  awaitable<void> forced_shutdown() override;
+  void on_forced_shutdown(std::function<void()> f) override;
   std::size_t bytes_sent() const override { return body_bytes_; }
   std::string_view request_id() const override { return request_id_; }
   std::chrono::steady_clock::time_point started_at() const override { return request_start_; }
@@ -47,6 +47,9 @@ class Connection final : public Exchange {
   awaitable<void> handle_request();
   awaitable<void> send_error_and_close(int status, std::string_view detail);
   awaitable<void> watch_client();
+  // The next bytes from the client, read into the server's shared buffer: valid until the next
+  // suspension. EOF comes as asio::error::eof.
+  awaitable<std::pair<asio::error_code, std::string_view>> receive();
   awaitable<void> write_buffers(const asio::const_buffer* bufs, std::size_t n);
   void log_request(int status, std::size_t bytes);
 
@@ -54,14 +57,14 @@ class Connection final : public Exchange {
   const config::ServerSettings& settings_;
   tcp::socket socket_;
   Deadline deadline_;
-  asio::steady_timer forced_;  // cancelled by force_end()
   MessageParser parser_;
   std::list<Connection*>::iterator registration_;
   std::string peer_;  // the client's IP address (rate limits, stream caps)
 
-  std::array<char, 4 * 1024> buf_;  // small: the parser copies what it keeps, so this only sets read sizes
-  std::size_t begin_ = 0;  // unparsed bytes are buf_[begin_, end_)
-  std::size_t end_ = 0;
+  // Bytes read but not parsed yet: pipelined requests, usually nothing. Reads land in the
+  // server's one buffer (receive()), so an open connection holds no read buffer of its own.
+  std::string pending_;
+  static constexpr std::size_t max_pending = 16 * 1024;  // then stop reading (backpressure)
   std::string out_;  // serialized head/response, reused
 
   std::vector<Header> extra_headers_;
@@ -77,6 +80,7 @@ class Connection final : public Exchange {
   bool closing_ = false;    // shutdown asked: close after the current answer
   bool client_gone_ = false;
   bool forced_end_ = false;
+  std::function<void()> on_forced_;
 };
 
 }  // namespace chatrelay::http

@@ -19,7 +19,8 @@ Server::Server(asio::io_context& io, const config::ServerSettings& settings, con
       cors_(settings.allowed_origins),
       acceptor_(io),
       grace_(io),
-      ip_limiter_(settings.ip_rate_per_s, settings.ip_burst) {}
+      ip_limiter_(settings.ip_rate_per_s, settings.ip_burst),
+      trim_(io) {}
 
 Server::~Server() = default;
 
@@ -104,14 +105,16 @@ std::list<Connection*>::iterator Server::attach(Connection* c) {
 
 void Server::detach(std::list<Connection*>::iterator it) {
   connections_.erase(it);
-  if (connections_.empty()) {
-    // Hand memory freed by a burst of connections back to the OS (glibc keeps it otherwise), at
-    // most once a second so that one-request-per-connection traffic does not pay for it.
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_trim_ > std::chrono::seconds(1)) {
-      last_trim_ = now;
-      malloc_trim(0);
-    }
+  if (connections_.empty() && !trim_armed_ && !shutting_down_) {
+    // Hand memory freed by a burst of connections back to the OS (glibc keeps it otherwise) once
+    // no connection has been open for a moment: what the last streams' upstream calls held is
+    // freed by then too, and one-request-per-connection traffic pays for no trim at all.
+    trim_armed_ = true;
+    trim_.expires_after(std::chrono::milliseconds(500));
+    trim_.async_wait([this](asio::error_code ec) {
+      trim_armed_ = false;
+      if (!ec && connections_.empty()) malloc_trim(0);
+    });
   }
   if (shutting_down_ && connections_.empty() && on_drained_) {
     grace_.cancel();
@@ -127,6 +130,7 @@ void Server::shutdown(std::function<void()> on_drained) {
   on_drained_ = std::move(on_drained);
   asio::error_code ignored;
   acceptor_.close(ignored);
+  trim_.cancel();
   for (auto* c : connections_) c->begin_shutdown();
   if (connections_.empty()) {
     auto done = std::move(on_drained_);

@@ -74,6 +74,10 @@ awaitable<asio::error_code> ClientStream::settle(int ret, bool& retry) {
   retry = false;
   const int err = SSL_get_error(ssl_, ret);
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    // SSL_MODE_RELEASE_BUFFERS frees the 16 KiB read buffer only after a record was read out;
+    // a read that found the socket empty keeps it. Between two events a stream holds none.
+    // (Refused, harmlessly, while a record is half read.)
+    if (err == SSL_ERROR_WANT_READ) SSL_free_buffers(ssl_);
     auto [ec] = co_await socket_.async_wait(
         err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_tuple);
     retry = !ec;

@@ -190,6 +190,23 @@ class ChatStreamTest(unittest.TestCase):
                 self.assertEqual(chunks[-1]["type"], "error")
                 self.assertEqual(chunks[-1]["code"], "upstream_protocol")
 
+    def test_answer_that_never_ends_is_cut_at_8_mib(self):
+        # 64 KiB events, forever: the answer held for the complete chunk stops growing at 8 MiB.
+        self.fake.set_scenarios(["flood"])
+        sid = "f" * 32
+        status, _, chunks = self.chat([user("hi")], session_id=sid)
+        self.assertEqual(status, 200)
+        self.assertEqual(chunks[-1]["type"], "error")
+        self.assertEqual(chunks[-1]["code"], "upstream_protocol")
+        self.assertIn("8 MiB", chunks[-1]["content"])
+        streamed = sum(len(c["content"]) for c in chunks if c["type"] == "token")
+        self.assertLessEqual(streamed, 8 * 1024 * 1024 + 64 * 1024)
+        self.assertGreater(streamed, 7 * 1024 * 1024)
+        self.assertTrue(wait_until(lambda: self.fake.stats()["open_streams"] == 0, 2), "upstream closed")
+        self.fake.set_scenarios(["normal"])
+        self.chat([user("next")], session_id=sid)
+        self.assertEqual(len(self.fake.requests()[-1]["body"]["contents"]), 1)  # nothing committed
+
     def test_blocked_prompt(self):
         self.fake.set_scenarios(["blocked"])
         status, _, chunks = self.chat([user("hi")])

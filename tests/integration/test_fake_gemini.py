@@ -19,7 +19,7 @@ RECORDINGS = os.environ.get('CHATRELAY_RECORDINGS') or os.path.join(
 BODY = {'contents': [{'role': 'user', 'parts': [{'text': 'Say hello'}]}]}
 SCENARIOS = ['normal', 'paced', 'long', 'code', 'thoughts', '429', '429-short', '400', 'bad-key', '403',
              '404', '500', '503', 'reset', 'raw-error', 'malformed', 'no-finish', 'blocked', 'max-tokens',
-             'safety', 'stall', 'stall-headers', 'endless', 'bad-chunk', 'huge-event']
+             'safety', 'stall', 'stall-headers', 'endless', 'flood', 'bad-chunk', 'huge-event']
 
 
 def recording(name):
@@ -236,6 +236,18 @@ class StreamingScenarios(FakeTestCase):
                 event = conn.read_chunk()
                 self.assertTrue(event.startswith(b'data: '))
                 self.assertNotIn(b'finishReason', event)
+
+
+    def test_flood(self):
+        with self.fake.connect(timeout=2) as conn:
+            conn.send('POST', '/v1beta/models/fake-flood:streamGenerateContent?alt=sse', BODY,
+                      {'x-goog-api-key': 'k'})
+            status, _ = conn.read_head()
+            self.assertEqual(status, 200)
+            for _ in range(5):
+                event = conn.read_chunk()
+                self.assertTrue(event.startswith(b'data: '))
+                self.assertIn(b'x' * 65536, event)
 
 
 class ErrorScenarios(FakeTestCase):

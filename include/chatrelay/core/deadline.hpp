@@ -1,8 +1,12 @@
-// A moving deadline watched by a second coroutine: the cheap way to time out every read and write
-// of a connection without arming a timer per operation (asio's timeout_watchdog example).
+// A moving deadline on one timer: the cheap way to time out every read and write of a connection
+// without arming a timer per operation (the idea of asio's timeout_watchdog example, with a plain
+// completion handler instead of a second coroutine: no race of two coroutines to pay for).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
 
 #include "chatrelay/core/asio.hpp"
 
@@ -12,49 +16,57 @@ class Deadline {
  public:
   using clock = std::chrono::steady_clock;
 
-  explicit Deadline(const asio::any_io_executor& ex) : timer_(ex) {}
+  // `on_expiry` runs each time the deadline passes (then the deadline is disarmed); it typically
+  // cancels the guarded socket so that the pending operation fails with operation_aborted. It is
+  // never called once the Deadline is destroyed.
+  Deadline(const asio::any_io_executor& ex, std::function<void()> on_expiry)
+      : s_(std::make_shared<State>(ex, std::move(on_expiry))) {}
+  ~Deadline() { s_->timer.cancel(); }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
 
-  // Arms (or moves) the deadline `d` from now; wakes the watcher when it moved earlier.
+  // Arms (or moves) the deadline `d` from now.
   void expires_after(clock::duration d) {
-    auto before = at_;
-    at_ = clock::now() + d;
-    if (at_ < before) {
-      rearm_ = true;
-      timer_.cancel();
-    }
+    s_->at = clock::now() + d;
+    // A later deadline waits for the timer already running, which then re-arms; only an earlier
+    // one restarts it. (Most moves are later: each read pushes the deadline on.)
+    if (s_->at < s_->timer_at) arm(s_);
   }
   // No deadline until the next expires_after.
-  void disarm() { at_ = clock::time_point::max(); }
-  bool expired() const { return expired_; }
-
-  // Runs until cancelled from outside (join it with the guarded work using `||`). Each time the
-  // deadline passes it calls on_expiry() once and disarms; on_expiry typically cancels the
-  // guarded socket so that the pending operation fails with operation_aborted.
-  template <typename F>
-  awaitable<void> watch(F on_expiry) {
-    for (;;) {
-      timer_.expires_at(at_);
-      auto [ec] = co_await timer_.async_wait(use_tuple);
-      // Cancelled from outside (the guarded work finished first)? A rearm that raced with it
-      // must not hide it, so ask the coroutine's own cancellation state, not just the error.
-      auto state = co_await asio::this_coro::cancellation_state;
-      if (state.cancelled() != asio::cancellation_type::none || (ec && !rearm_)) co_return;
-      rearm_ = false;
-      if (clock::now() >= at_) {
-        at_ = clock::time_point::max();
-        expired_ = true;
-        on_expiry();
-      }
-    }
-  }
-
-  void clear_expired() { expired_ = false; }
+  void disarm() { s_->at = clock::time_point::max(); }
+  bool expired() const { return s_->expired; }
+  void clear_expired() { s_->expired = false; }
 
  private:
-  asio::steady_timer timer_;
-  clock::time_point at_ = clock::time_point::max();
-  bool rearm_ = false;
-  bool expired_ = false;
+  struct State {
+    State(const asio::any_io_executor& ex, std::function<void()> f) : timer(ex), on_expiry(std::move(f)) {}
+    asio::steady_timer timer;
+    std::function<void()> on_expiry;
+    clock::time_point at = clock::time_point::max();        // the deadline
+    clock::time_point timer_at = clock::time_point::max();  // when the timer fires (max: idle)
+    std::uint64_t generation = 0;  // only the newest wait acts; earlier ones were cancelled
+    bool expired = false;
+  };
+
+  static void arm(const std::shared_ptr<State>& s) {
+    s->timer_at = s->at;
+    s->timer.expires_at(s->at);  // cancels a wait in progress
+    s->timer.async_wait([w = std::weak_ptr<State>(s), g = ++s->generation](asio::error_code ec) {
+      auto s = w.lock();
+      if (!s || g != s->generation) return;
+      s->timer_at = clock::time_point::max();
+      if (ec) return;
+      if (clock::now() >= s->at) {
+        s->at = clock::time_point::max();
+        s->expired = true;
+        s->on_expiry();
+      } else if (s->at != clock::time_point::max()) {
+        arm(s);
+      }
+    });
+  }
+
+  std::shared_ptr<State> s_;
 };
 
 inline std::chrono::steady_clock::duration seconds_f(double s) {

@@ -18,6 +18,24 @@ struct StreamOutcome {
   std::optional<UpstreamError> error;  // empty: the upstream ended its answer normally
   int attempts = 0;                    // HTTP requests made (1 + retries)
   bool any_event = false;              // at least one event was handed to the sink
+  bool stopped = false;                // StopSignal::request() ended the call
+};
+
+// Ends a call early from outside (server shutdown): request() closes the call's upstream
+// connection or ends the wait it is in, and stream() returns with `stopped` set.
+class StopSignal {
+ public:
+  void request() {
+    requested_ = true;
+    if (on_request_) on_request_();
+  }
+  bool requested() const { return requested_; }
+  // The running call says what request() must cancel (nullptr when it is between steps).
+  void on_request(std::function<void()> f) { on_request_ = std::move(f); }
+
+ private:
+  std::function<void()> on_request_;
+  bool requested_ = false;
 };
 
 class Client {
@@ -31,10 +49,10 @@ class Client {
   using EventSink = std::function<awaitable<void>(std::span<const EventData>)>;
 
   // Streams one generateContent call for `body` (see request_builder). Cancelling the awaiting
-  // coroutine closes the upstream connection at once. Throws only on cancellation.
-  // `request_id` goes on the call's log lines. Counts go to metrics::registry().
+  // coroutine closes the upstream connection at once. Throws only on cancellation (and what the
+  // sink throws). `request_id` goes on the call's log lines. Counts go to metrics::registry().
   awaitable<StreamOutcome> stream(const std::string& model, const std::string& body, EventSink sink,
-                                  std::string_view request_id = {});
+                                  std::string_view request_id = {}, StopSignal* stop = nullptr);
 
   // Closes pooled idle connections (shutdown).
   void close_idle();

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -31,9 +32,9 @@ class Exchange {
   virtual awaitable<void> write_chunk(std::string_view data) = 0;
   // Sends the terminating zero-length chunk.
   virtual awaitable<void> finish_stream() = 0;
-  // Completes when the server's shutdown grace period has run out: the handler then ends its
-  // stream with an error chunk.
-  virtual awaitable<void> forced_shutdown() = 0;
+  // Runs `f` when the server's shutdown grace period runs out (at once when it already has): the
+  // handler then ends its stream with an error chunk. One callback at a time; nullptr removes it.
+  virtual void on_forced_shutdown(std::function<void()> f) = 0;
   // Bytes of body written so far (for the access log).
   virtual std::size_t bytes_sent() const = 0;
   // The request's id (the client's X-Request-Id when valid, else a new one), echoed in

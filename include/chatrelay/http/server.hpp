@@ -2,6 +2,7 @@
 // shuts down gracefully.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -32,7 +33,7 @@ class Server {
   awaitable<void> accept_loop();
 
   // Graceful shutdown: stop accepting, close idle connections, let running requests finish for up
-  // to shutdown_grace_s, then ask streams to end (Exchange::forced_shutdown). `on_drained` runs
+  // to shutdown_grace_s, then ask streams to end (Exchange::on_forced_shutdown). `on_drained` runs
   // once no connection is left.
   void shutdown(std::function<void()> on_drained);
 
@@ -44,6 +45,8 @@ class Server {
   const Router& router() const { return router_; }
   const CorsPolicy& cors() const { return cors_; }
   std::list<Connection*>::iterator attach(Connection* c);
+  // Every connection's reads land here and are parsed before the connection next suspends.
+  std::array<char, 16 * 1024>& read_buffer() { return read_buffer_; }
   void detach(std::list<Connection*>::iterator it);
 
   // Inbound access control (all off unless configured). nullopt: let the request through;
@@ -63,9 +66,11 @@ class Server {
   asio::steady_timer grace_;
   bool shutting_down_ = false;
   RateLimiter ip_limiter_;
-  std::chrono::steady_clock::time_point last_trim_{};
+  asio::steady_timer trim_;  // malloc_trim once quiet (see detach)
+  bool trim_armed_ = false;
   std::unordered_map<std::string, std::size_t> streams_per_ip_;
   std::function<void()> on_drained_;
+  std::array<char, 16 * 1024> read_buffer_;
 };
 
 }  // namespace chatrelay::http
