@@ -39,8 +39,9 @@ class ClientContext {
 
 // A TLS client connection driven by readiness: OpenSSL reads and writes the socket itself, and
 // the coroutine waits for the socket only when OpenSSL asks for it. Unlike asio::ssl::stream it
-// keeps no BIO pair and no staging buffers (about 70 KB per connection there): with
-// SSL_MODE_RELEASE_BUFFERS an open, quiet connection holds little more than the SSL object.
+// keeps no BIO pair and no staging buffers (about 70 KB per connection there), and it frees
+// OpenSSL's buffers whenever it waits for the peer: a quiet connection holds little more than
+// the SSL object.
 // Reads complete synchronously once data is there, so callers may read into a buffer shared
 // by every connection on the loop. Cancel pending waits with socket().cancel() or through the
 // awaiting coroutine's cancellation: the operation then fails with operation_aborted.
