@@ -51,7 +51,7 @@ struct GeminiSettings {
   double idle_timeout_s = 60;
   int max_retries = 2;
   double max_retry_wait_s = 20;
-  std::size_t pool_size = 64;  // idle keep-alive connections kept per upstream
+  std::size_t pool_size = 256;  // idle keep-alive connections kept per upstream (~12 KB each)
 };
 
 struct MemorySettings {
