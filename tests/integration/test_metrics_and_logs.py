@@ -55,8 +55,10 @@ class MetricsTest(unittest.TestCase):
         status, _, chunks = self.relay.chat([user("hi")])
         self.fake.set_scenarios(["429"])
         self.relay.chat([user("hi")])
-        after = self.metrics()
+        # A request is counted once its last byte is written, which the client may see first.
         key = ("chatrelay_http_requests_total", '{route="/api/chat/stream",status="200"}')
+        wait_until(lambda: self.metrics().get(key, 0) - before.get(key, 0) >= 2, 3, 0.05)
+        after = self.metrics()
         self.assertEqual(after[key] - before.get(key, 0), 2)
         complete = ("chatrelay_chat_streams_total", '{outcome="complete"}')
         self.assertEqual(after[complete] - before[complete], 1)
