@@ -40,8 +40,21 @@ struct MessageParser::Impl {
     return count_header_bytes(m, n);
   }
 
+  // Trailer fields (after the last chunk of a chunked body) are checked and counted but not
+  // kept: nothing reads them, and mixed into the head's fields they would let a body rewrite
+  // its own head. A name is required (the head scanner does not see trailers).
+  static int trailer_field(MessageParser& m, std::size_t n) {
+    const bool starts = m.trailer_name_bytes_ == 0;
+    m.trailer_name_bytes_ += n;
+    return count_header_bytes(m, starts ? n + 4 : n);
+  }
+  static int trailer_needs_name(MessageParser& m) {
+    return m.trailer_name_bytes_ == 0 ? fail(m, 400, "Empty trailer field name") : 0;
+  }
+
   static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
     auto& m = self(p);
+    if (m.headers_complete_) return trailer_field(m, n);
     if (!m.field_in_progress_) {
       m.message_.headers.emplace_back();
       m.field_in_progress_ = true;
@@ -57,18 +70,30 @@ struct MessageParser::Impl {
   }
 
   static int on_header_field_complete(llhttp_t* p) {
-    self(p).field_in_progress_ = false;
+    auto& m = self(p);
+    if (m.headers_complete_) return trailer_needs_name(m);
+    m.field_in_progress_ = false;
     return 0;
   }
 
   static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
     auto& m = self(p);
+    if (m.headers_complete_) {
+      if (int r = trailer_needs_name(m)) return r;
+      return count_header_bytes(m, n);
+    }
     m.message_.headers.back().value.append(at, n);
     return count_header_bytes(m, n);
   }
 
   static int on_header_value_complete(llhttp_t* p) {
-    auto& v = self(p).message_.headers.back().value;
+    auto& m = self(p);
+    if (m.headers_complete_) {
+      if (int r = trailer_needs_name(m)) return r;
+      m.trailer_name_bytes_ = 0;
+      return 0;
+    }
+    auto& v = m.message_.headers.back().value;
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
     return 0;
   }
@@ -208,6 +233,7 @@ void MessageParser::next() {
   message_complete_ = false;
   no_body_ = false;
   field_in_progress_ = false;
+  trailer_name_bytes_ = 0;
   head_scan_ = {};
   if (llhttp_get_errno(&impl_->parser) == HPE_PAUSED) llhttp_resume(&impl_->parser);
 }

@@ -88,6 +88,7 @@ class MessageParser {
   bool message_complete_ = false;
   bool no_body_ = false;
   bool field_in_progress_ = false;
+  std::size_t trailer_name_bytes_ = 0;  // of the trailer field being read
   HeadScanner head_scan_;
   int error_status_ = 0;
   std::string_view error_reason_;
