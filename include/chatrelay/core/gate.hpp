@@ -27,8 +27,10 @@ class Gate {
     Place(const Place&) = delete;
     Place& operator=(const Place&) = delete;
 
-    // Throws std::system_error(operation_aborted) when the wait was cancelled.
+    // Throws std::system_error(operation_aborted) when the wait was cancelled (before it began,
+    // while it ran, or after the place was let in but before enter() resumed).
     awaitable<void> enter() {
+      if (cancelled_) throw_aborted();
       if (gate_.inside_ < gate_.limit_ && gate_.waiting_.empty()) {
         ++gate_.inside_;
         state_ = State::inside;
@@ -38,15 +40,21 @@ class Gate {
       state_ = State::waiting;
       timer_.expires_at(asio::steady_timer::time_point::max());
       co_await timer_.async_wait(use_tuple);
-      if (state_ == State::waiting) {
+      if (state_ == State::waiting) {  // the awaiting coroutine was cancelled
         gate_.waiting_.erase(at_);
         state_ = State::outside;
-        throw std::system_error(asio::error::operation_aborted, "waiting at the gate");
       }
-      state_ = State::inside;
+      if (state_ == State::admitted) state_ = State::inside;  // a cancelled one leaves again in ~Place
+      if (state_ != State::inside || cancelled_) throw_aborted();
     }
+    // Ends the wait at once: the place leaves the queue now, so the gate can never let it in
+    // later (its owner's timeout has already fired and would not fire again).
     void cancel() {
-      if (state_ == State::waiting) timer_.cancel();
+      cancelled_ = true;
+      if (state_ != State::waiting) return;
+      gate_.waiting_.erase(at_);
+      state_ = State::outside;
+      timer_.cancel();
     }
 
    private:
@@ -56,6 +64,11 @@ class Gate {
     asio::steady_timer timer_;
     std::list<Place*>::iterator at_;
     State state_ = State::outside;
+    bool cancelled_ = false;
+
+    [[noreturn]] static void throw_aborted() {
+      throw std::system_error(asio::error::operation_aborted, "waiting at the gate");
+    }
   };
 
   Gate(const asio::any_io_executor& ex, std::size_t limit) : ex_(ex), limit_(limit) {}

@@ -25,6 +25,30 @@ awaitable<void> visitor(Gate& gate, int id, std::vector<std::string>& log, asio:
   log.push_back("out " + std::to_string(id));
 }
 
+// Enters through `place` (which must outlive the wait); `threw` says whether enter() refused.
+void spawn_enter(asio::io_context& io, std::optional<Gate::Place>& place, bool& threw) {
+  asio::co_spawn(io, [&place, &threw]() -> awaitable<void> {
+    try {
+      co_await place->enter();
+    } catch (const std::system_error& e) {
+      threw = e.code() == asio::error::operation_aborted;
+      place.reset();  // its owner unwinds: a place it was given is handed on
+    }
+  }, asio::detached);
+}
+
+// A gate of one, held by visitor 0 until `hold` is cancelled.
+struct OneInside {
+  OneInside() {
+    asio::co_spawn(io, visitor(gate, 0, log, hold), asio::detached);
+    io.poll();
+  }
+  asio::io_context io;
+  Gate gate{io.get_executor(), 1};
+  std::vector<std::string> log;
+  asio::steady_timer hold{io, asio::steady_timer::time_point::max()};
+};
+
 }  // namespace
 
 TEST_CASE("Gate: at most `limit` inside, the rest in arrival order") {
@@ -55,24 +79,12 @@ TEST_CASE("Gate: at most `limit` inside, the rest in arrival order") {
   CHECK(gate.inside() == 0);
 }
 
-TEST_CASE("Gate: a cancelled wait leaves the queue, and a place let in but never taken passes on") {
-  asio::io_context io;
-  Gate gate(io.get_executor(), 1);
-  std::vector<std::string> log;
-  asio::steady_timer hold(io, asio::steady_timer::time_point::max());
-  asio::co_spawn(io, visitor(gate, 0, log, hold), asio::detached);
-  io.poll();
+TEST_CASE_METHOD(OneInside, "Gate: a cancelled wait leaves the queue, and a place let in but never taken passes on") {
 
   // cancel() on a waiting place: enter() throws, nothing is held.
   std::optional<Gate::Place> waiting(std::in_place, gate);
   bool threw = false;
-  asio::co_spawn(io, [&]() -> awaitable<void> {
-    try {
-      co_await waiting->enter();
-    } catch (const std::system_error& e) {
-      threw = e.code() == asio::error::operation_aborted;
-    }
-  }, asio::detached);
+  spawn_enter(io, waiting, threw);
   io.poll();
   CHECK(gate.waiting() == 1);
   waiting->cancel();
@@ -95,6 +107,52 @@ TEST_CASE("Gate: a cancelled wait leaves the queue, and a place let in but never
   CHECK(log.back() == "in 2");
   CHECK(gate.inside() == 1);
   hold2.cancel();
+  io.poll();
+  CHECK(gate.inside() == 0);
+}
+
+TEST_CASE_METHOD(OneInside, "Gate: a cancelled place is never let in later, even when the gate opens before it resumes") {
+
+  // Cancelled while waiting, and the gate opens in the same round: the next in line gets it.
+  std::optional<Gate::Place> cancelled(std::in_place, gate);
+  bool threw = false;
+  spawn_enter(io, cancelled, threw);
+  asio::steady_timer hold2(io, asio::steady_timer::time_point::max());
+  asio::co_spawn(io, visitor(gate, 2, log, hold2), asio::detached);
+  io.poll();
+  CHECK(gate.waiting() == 2);
+  cancelled->cancel();
+  CHECK(gate.waiting() == 1);  // out of the queue at once, not when its coroutine resumes
+  hold.cancel();
+  io.poll();
+  CHECK(threw);
+  CHECK(log.back() == "in 2");
+  CHECK(gate.inside() == 1);
+
+  // Let in, then cancelled before its coroutine resumed: it throws and the place passes on.
+  std::optional<Gate::Place> late(std::in_place, gate);
+  bool late_threw = false;
+  spawn_enter(io, late, late_threw);
+  asio::steady_timer hold3(io, asio::steady_timer::time_point::max());
+  asio::co_spawn(io, visitor(gate, 3, log, hold3), asio::detached);
+  io.poll();
+  hold2.cancel();
+  io.run_one();  // visitor 2 leaves: `late` is let in but has not run yet
+  late->cancel();
+  io.poll();
+  CHECK(late_threw);
+  CHECK(log.back() == "in 3");
+  CHECK(gate.inside() == 1);
+
+  // Cancelled before it ever waited: enter() refuses at once.
+  std::optional<Gate::Place> early(std::in_place, gate);
+  early->cancel();
+  bool early_threw = false;
+  spawn_enter(io, early, early_threw);
+  io.poll();
+  CHECK(early_threw);
+  CHECK(gate.waiting() == 0);
+  hold3.cancel();
   io.poll();
   CHECK(gate.inside() == 0);
 }
