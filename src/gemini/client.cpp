@@ -71,8 +71,6 @@ struct Client::Impl {
   // One simdjson parser for every call: parse() runs to completion between two awaits and its
   // results own their strings, so concurrent calls on this one thread can share it.
   EventParser events;
-  // Reused across calls: the per-read event batch (its strings keep their capacity).
-  std::string request_head;
 
   Impl(asio::io_context& io_, const config::GeminiSettings& s)
       : io(io_), settings(s), endpoint(parse_endpoint(s.base_url)), tls_ctx(s.ca_file),
@@ -96,6 +94,15 @@ struct Client::Impl {
     bool any_event = false;  // survives an exception: no retry once events were handed on
     bool connected = false;
     bool in_sink = false;
+    // Set by a timeout or a stop. Cancelling the socket ends only a wait in progress; a stop
+    // that lands between two waits (in the sink, or in the round a read completed) is kept here
+    // so that the next wait does not begin.
+    bool cancelled = false;
+
+    // Before every wait: throws operation_aborted once the call was cancelled.
+    void go_on() const {
+      if (cancelled) throw std::system_error(asio::error::operation_aborted, "Gemini call cancelled");
+    }
   };
 
   // Resolves, connects and handshakes into call.conn (set at once, so the deadline watcher can
@@ -104,15 +111,19 @@ struct Client::Impl {
     deadline.expires_after(seconds_f(settings.connect_timeout_s));
     call.turn.emplace(connects);
     co_await call.turn->enter();
+    call.go_on();
     auto [rec, results] = co_await call.resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
     if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
+    call.go_on();
     call.conn = std::make_unique<tls::ClientStream>(io, tls_ctx);
     auto [cec, ep] = co_await asio::async_connect(call.conn->socket(), results, use_tuple);
     if (cec) throw std::system_error(cec, "connect");
+    call.go_on();
     call.conn->socket().set_option(tcp::no_delay(true));
     std::string why;
     auto hec = co_await call.conn->handshake(endpoint.host, why);
     if (hec) throw std::system_error(hec, "TLS handshake: " + why);
+    call.go_on();
     auto& m = metrics::registry();
     ++m.upstream_connections;
     if (call.conn->session_reused()) ++m.upstream_tls_resumed;
@@ -129,7 +140,9 @@ struct Client::Impl {
   }
 
   void give_back(std::unique_ptr<tls::ClientStream> conn) {
-    if (idle.size() < settings.pool_size) idle.push_back(std::move(conn));
+    if (idle.size() >= settings.pool_size) return;
+    conn->release_buffers();  // an idle connection holds no record buffers
+    idle.push_back(std::move(conn));
   }
 
   // Adds the events decoded from `body` to the call's batch. Returns an error for garbage.
@@ -162,7 +175,9 @@ struct Client::Impl {
     call.reused = call.conn != nullptr;
     if (!call.conn) co_await connect(call, deadline);
 
-    request_head.clear();
+    // The call's own: write() may suspend while another call builds its request.
+    std::string request_head;
+    request_head.reserve(512);
     request_head.append("POST ").append(endpoint.stream_target(model)).append(" HTTP/1.1\r\nHost: ");
     request_head.append(endpoint.host_header).append("\r\nContent-Type: application/json\r\n");
     request_head.append("Accept: text/event-stream\r\nUser-Agent: chatrelay\r\nx-goog-api-key: ");
@@ -171,6 +186,7 @@ struct Client::Impl {
     const std::array<std::string_view, 2> parts{request_head, body};
     deadline.expires_after(seconds_f(settings.first_byte_timeout_s));
     call.connected = true;  // from here on a timeout is Gemini's silence, not a connect failure
+    call.go_on();
     auto wec = co_await call.conn->write(parts);
     request_head.assign(request_head.size(), '\0');  // the key does not linger in memory
     if (wec) throw std::system_error(wec, "write request");
@@ -180,6 +196,7 @@ struct Client::Impl {
     for (;;) {
       // Until the first byte: first_byte_timeout_s; then idle_timeout_s of silence at most.
       deadline.expires_after(seconds_f(call.any_response_byte ? settings.idle_timeout_s : settings.first_byte_timeout_s));
+      call.go_on();
       auto [rec, n] = co_await call.conn->read_some(read_buffer);
       bool eof = rec == asio::error::eof || rec == asio::ssl::error::stream_truncated;
       if (rec && !eof) throw std::system_error(rec, "read response");
@@ -264,7 +281,8 @@ struct Client::Impl {
                                    StopSignal* stop) {
     for (int stale_retries = 0;; ++stale_retries) {
       Call call(io);
-      const auto cancel = [&call] {  // whatever step the call is in
+      const auto cancel = [&call] {  // whatever step the call is in, and every later one
+        call.cancelled = true;
         asio::error_code ignored;
         if (call.conn) call.conn->socket().cancel(ignored);
         call.resolver.cancel();
@@ -290,7 +308,9 @@ struct Client::Impl {
         failure = e;
       }
       out.any_event = call.any_event;
-      if (stopped) {
+      // A stop or timeout counts only when it ended the call: one that lands in the round the
+      // answer completed leaves a complete answer.
+      if (stopped && failure) {
         out.error.reset();
         out.stopped = true;
         co_return out;
@@ -344,6 +364,7 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
                                        log::kv("delay_ms", static_cast<std::int64_t>(delay->count()))});
     asio::steady_timer wait(impl.io, *delay);
     StopHook hook(stop, [&wait] { wait.cancel(); });
+    if (stop && stop->requested()) continue;  // stopped in the sink or as the attempt ended
     auto [ec] = co_await wait.async_wait(use_tuple);
     if (ec && !(stop && stop->requested())) throw std::system_error(ec, "retry wait");
   }

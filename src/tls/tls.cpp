@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -71,13 +72,24 @@ ClientStream::ClientStream(asio::io_context& io, ClientContext& ctx)
 
 ClientStream::~ClientStream() { SSL_free(ssl_); }
 
-awaitable<asio::error_code> ClientStream::settle(int ret, bool& retry) {
+// Runs one SSL call with errno cleared first, and returns its result and the errno it left (read
+// at once: anything in between, the coroutine machinery included, may change errno).
+template <typename F>
+std::pair<int, int> ssl_call(F f) {
+  ERR_clear_error();
+  errno = 0;
+  const int ret = f();
+  return {ret, errno};
+}
+
+awaitable<asio::error_code> ClientStream::settle(int ret, int sys_errno, bool& retry) {
   retry = false;
   const int err = SSL_get_error(ssl_, ret);
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
     // Going to wait for the peer: the 16 KiB read and write buffers are not needed meanwhile, so
-    // a quiet stream holds none. (Refused, harmlessly, while a record is half read.)
-    if (err == SSL_ERROR_WANT_READ) SSL_free_buffers(ssl_);
+    // a quiet stream holds none. (Needs OpenSSL >= 3.0.14, 3.1.6, 3.2.2 or 3.3.1, where
+    // CVE-2024-4741 is fixed; bookworm ships 3.0.17 and newer.)
+    if (err == SSL_ERROR_WANT_READ) release_buffers();
     auto [ec] = co_await socket_.async_wait(
         err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_tuple);
     retry = !ec;
@@ -85,14 +97,15 @@ awaitable<asio::error_code> ClientStream::settle(int ret, bool& retry) {
   }
   if (err == SSL_ERROR_ZERO_RETURN) co_return asio::error::eof;
   if (err == SSL_ERROR_SYSCALL) {
-    const int e = errno;
     ERR_clear_error();
-    co_return e != 0 ? asio::error_code(e, asio::error::get_system_category())
-                     : asio::error_code(asio::ssl::error::stream_truncated);
+    co_return sys_errno != 0 ? asio::error_code(sys_errno, asio::error::get_system_category())
+                             : asio::error_code(asio::ssl::error::stream_truncated);
   }
   const unsigned long code = ERR_peek_last_error();
   ERR_clear_error();
-  if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) co_return asio::ssl::error::stream_truncated;
+  if (ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+    co_return asio::ssl::error::stream_truncated;
+  if (code == 0) co_return asio::ssl::error::unexpected_result;  // a failure that left no reason
   co_return asio::error_code(static_cast<int>(code), asio::error::get_ssl_category());
 }
 
@@ -103,21 +116,23 @@ awaitable<asio::error_code> ClientStream::handshake(const std::string& host, std
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   asio::ip::make_address(host, ec);
-  if (ec) {
-    SSL_set_tlsext_host_name(ssl_, host.c_str());  // SNI is for names, not IP literals
-    SSL_set1_host(ssl_, host.c_str());
-  } else {
-    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  // SNI is for names, not IP literals. A peer check that cannot be set up fails the handshake
+  // rather than skip the check.
+  const bool checks_peer = ec ? SSL_set_tlsext_host_name(ssl_, host.c_str()) == 1 && SSL_set1_host(ssl_, host.c_str()) == 1
+                              : X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+  if (!checks_peer) {
+    why = "cannot verify the peer as " + host;
+    ERR_clear_error();
+    co_return asio::error::invalid_argument;
   }
   SSL_set_verify(ssl_, SSL_VERIFY_PEER, nullptr);
   if (SSL_SESSION* latest = latest_session(ctx_.native().native_handle()); latest && SSL_SESSION_is_resumable(latest))
     SSL_set_session(ssl_, latest);
   for (;;) {
-    ERR_clear_error();
-    const int ret = SSL_connect(ssl_);
+    const auto [ret, sys_errno] = ssl_call([&] { return SSL_connect(ssl_); });
     if (ret == 1) co_return asio::error_code();
     bool retry = false;
-    ec = co_await settle(ret, retry);
+    ec = co_await settle(ret, sys_errno, retry);
     if (retry) continue;
     why = describe_error(ec);
     if (const long verify = SSL_get_verify_result(ssl_); verify != X509_V_OK)
@@ -129,15 +144,14 @@ awaitable<asio::error_code> ClientStream::handshake(const std::string& host, std
 awaitable<asio::error_code> ClientStream::write(std::span<const std::string_view> parts) {
   for (std::string_view part : parts) {
     while (!part.empty()) {
-      ERR_clear_error();
       std::size_t written = 0;
-      const int ret = SSL_write_ex(ssl_, part.data(), part.size(), &written);
+      const auto [ret, sys_errno] = ssl_call([&] { return SSL_write_ex(ssl_, part.data(), part.size(), &written); });
       if (ret == 1) {
         part.remove_prefix(written);
         continue;
       }
       bool retry = false;
-      auto ec = co_await settle(ret, retry);  // a retry passes the same bytes again, as OpenSSL wants
+      auto ec = co_await settle(ret, sys_errno, retry);  // a retry passes the same bytes again, as OpenSSL wants
       if (!retry) co_return ec;
     }
   }
@@ -146,15 +160,16 @@ awaitable<asio::error_code> ClientStream::write(std::span<const std::string_view
 
 awaitable<std::pair<asio::error_code, std::size_t>> ClientStream::read_some(std::span<char> into) {
   for (;;) {
-    ERR_clear_error();
     std::size_t n = 0;
-    const int ret = SSL_read_ex(ssl_, into.data(), into.size(), &n);
+    const auto [ret, sys_errno] = ssl_call([&] { return SSL_read_ex(ssl_, into.data(), into.size(), &n); });
     if (ret == 1) co_return std::pair(asio::error_code(), n);
     bool retry = false;
-    auto ec = co_await settle(ret, retry);
+    auto ec = co_await settle(ret, sys_errno, retry);
     if (!retry) co_return std::pair(ec, std::size_t{0});
   }
 }
+
+void ClientStream::release_buffers() { SSL_free_buffers(ssl_); }
 
 bool ClientStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
 

@@ -109,6 +109,17 @@ class Chatrelay:
         finally:
             s.close()
 
+    def open_unread_stream(self, messages):
+        """POSTs /api/chat/stream on a socket with a tiny receive buffer and reads nothing: a client
+        that stops reading. Returns the socket (the caller closes it)."""
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", self.port))
+        body = json.dumps({"messages": messages}).encode()
+        s.sendall(b"POST /api/chat/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        return s
+
     def terminate(self, sig=signal.SIGTERM, timeout=30):
         self.proc.send_signal(sig)
         return self.proc.wait(timeout)

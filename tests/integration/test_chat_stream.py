@@ -1,6 +1,7 @@
 """POST /api/chat/stream end to end: chatrelay + chatrelay-fake-gemini over real TLS."""
 import json
 import os
+import signal
 import socket
 import threading
 import time
@@ -374,6 +375,31 @@ class ShutdownDuringStreamTest(unittest.TestCase):
         chunks = self.stream_through_sigterm({"scenario": "endless"}, ["--set", "server.shutdown_grace_s=0.5"])
         self.assertEqual(chunks[-1]["type"], "error")
         self.assertIn("shutting down", chunks[-1]["content"])
+
+    def test_stop_that_lands_while_a_slow_client_is_written_to_still_ends_the_stream(self):
+        # The stream is blocked writing to a client that does not read when the grace period
+        # ends: the stop finds no upstream read to cancel. It must still end the call once the
+        # write completes, not go on reading the upstream (here until the 8 MiB answer cap).
+        with FakeGemini(scenario="flood") as fake:
+            relay = Chatrelay(fake=fake, args=["--set", "server.shutdown_grace_s=0.5",
+                                               "--set", "server.write_timeout_s=20"])
+            s = relay.open_unread_stream([user("hi")])
+            try:
+                self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 1, 3))
+                time.sleep(1)  # the socket buffers fill; chatrelay waits in its write to us
+                relay.proc.send_signal(signal.SIGTERM)
+                time.sleep(1.5)  # the grace period ends while that write waits
+                s.settimeout(15)
+                received = b""
+                while chunk := s.recv(1 << 20):
+                    received += chunk
+                tail = received[-300:]
+                self.assertIn(b"shutting down", tail)
+                self.assertNotIn(b"upstream_protocol", tail)
+                self.assertEqual(relay.proc.wait(10), 0)
+            finally:
+                s.close()
+                relay.stop()
 
 
 if __name__ == "__main__":

@@ -121,12 +121,7 @@ class StalledClientTest(unittest.TestCase):
         with FakeGemini(scenario="long", extra_args=["--events", "300000"]) as fake:
             with Chatrelay(fake=fake, args=["--set", "server.write_timeout_s=1"]) as relay:
                 fds = fd_count(relay.proc.pid)
-                s = socket.socket()
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-                s.connect(("127.0.0.1", relay.port))
-                body = json.dumps({"messages": [user("hi")]}).encode()
-                s.sendall(b"POST /api/chat/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                s = relay.open_unread_stream([user("hi")])
                 self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 1, 3))
                 # Never read: after write_timeout_s of no progress chatrelay gives up on us and
                 # closes the upstream call too.

@@ -30,8 +30,12 @@ class StopSignal {
     if (on_request_) on_request_();
   }
   bool requested() const { return requested_; }
-  // The running call says what request() must cancel (nullptr when it is between steps).
-  void on_request(std::function<void()> f) { on_request_ = std::move(f); }
+  // The running call says what request() must cancel (nullptr when it is between steps). A
+  // request made earlier runs `f` at once.
+  void on_request(std::function<void()> f) {
+    on_request_ = std::move(f);
+    if (requested_ && on_request_) on_request_();
+  }
 
  private:
   std::function<void()> on_request_;

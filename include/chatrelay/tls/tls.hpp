@@ -68,10 +68,14 @@ class ClientStream {
   bool session_reused() const;
   // An idle connection that the peer has closed (or that has unexpected bytes) is not reusable.
   bool idle_and_open();
+  // Frees OpenSSL's record buffers (about 34 KB) while the connection sits unused; they come
+  // back on the next read or write. Refused, harmlessly, while a record is half read.
+  void release_buffers();
 
  private:
-  // What to do after an SSL call returned `ret`: wait for the socket and retry, or fail.
-  awaitable<asio::error_code> settle(int ret, bool& retry);
+  // What to do after an SSL call returned `ret` (with `sys_errno`, the errno it left): wait
+  // for the socket and retry, or fail.
+  awaitable<asio::error_code> settle(int ret, int sys_errno, bool& retry);
 
   tcp::socket socket_;
   SSL* ssl_;
