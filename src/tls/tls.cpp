@@ -52,6 +52,9 @@ ClientContext::ClientContext(const std::optional<std::string>& ca_file) : ctx_(a
   SSL_CTX* native = ctx_.native_handle();
   // No SSL_MODE_RELEASE_BUFFERS: it frees the read buffer after every record, a 16 KiB malloc and
   // free per record of a fast answer. ClientStream frees the buffers when it waits instead.
+  // Read ahead: one read(2) takes every record that is there, instead of two per record (header,
+  // then body). Each streamed event is its own record, so this halves the syscalls of a stream.
+  SSL_CTX_set_read_ahead(native, 1);
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_set_ex_data(native, session_slot(), new SSL_SESSION*(nullptr));
   SSL_CTX_sess_set_new_cb(native, &on_new_session);
