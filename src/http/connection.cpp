@@ -3,6 +3,9 @@
 // going away, so that a disconnect cancels the handler (and its upstream call) at once.
 #include "connection.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cassert>
 #include <charconv>
 #include <span>
 
@@ -230,10 +233,25 @@ awaitable<void> Connection::watch_client() {
 }
 
 awaitable<void> Connection::write_buffers(const asio::const_buffer* bufs, std::size_t n) {
+  // Most writes fit in the socket buffer: written here at once (non-blocking), with no handler
+  // posted and no extra turn of the loop. Only what the peer is not taking yet is written
+  // asynchronously, under write_timeout_s.
+  std::array<asio::const_buffer, 4> rest;
+  assert(n <= rest.size());
+  asio::error_code ec;
+  std::size_t done = socket_.write_some(std::span<const asio::const_buffer>(bufs, n), ec);
+  if (ec && ec != asio::error::would_block) throw std::system_error(ec, "write");
+  std::size_t left = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t skip = std::min(done, bufs[i].size());
+    done -= skip;
+    if (skip < bufs[i].size()) rest[left++] = bufs[i] + skip;
+  }
+  if (left == 0) co_return;
   deadline_.expires_after(seconds_f(settings_.write_timeout_s));
-  auto [ec, written] = co_await asio::async_write(socket_, std::span<const asio::const_buffer>(bufs, n), use_tuple);
+  auto [wec, written] = co_await asio::async_write(socket_, std::span<const asio::const_buffer>(rest.data(), left), use_tuple);
   deadline_.disarm();
-  if (ec) throw std::system_error(ec, "write");
+  if (wec) throw std::system_error(wec, "write");
 }
 
 awaitable<void> Connection::respond(Response r) {

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -133,7 +134,7 @@ awaitable<asio::error_code> ClientStream::handshake(const std::string& host, std
     SSL_set_session(ssl_, latest);
   for (;;) {
     const auto [ret, sys_errno] = ssl_call([&] { return SSL_connect(ssl_); });
-    if (ret == 1) co_return asio::error_code();
+    if (ret == 1) co_return reregister();
     bool retry = false;
     ec = co_await settle(ret, sys_errno, retry);
     if (retry) continue;
@@ -170,6 +171,21 @@ awaitable<std::pair<asio::error_code, std::size_t>> ClientStream::read_some(std:
     auto ec = co_await settle(ret, sys_errno, retry);
     if (!retry) co_return std::pair(ec, std::size_t{0});
   }
+}
+
+// asio's reactor keeps EPOLLOUT in a socket's registration once a write had to wait (the TCP
+// connect always does), and every later read wait re-arms it: an edge-triggered EPOLLOUT then
+// wakes the loop for nothing once per read. A fresh registration after the handshake holds
+// EPOLLIN only; writes that must wait (rare: requests are small) add EPOLLOUT back.
+asio::error_code ClientStream::reregister() {
+  asio::error_code ec;
+  const auto protocol = socket_.local_endpoint(ec).protocol();
+  if (ec) return ec;
+  const int fd = socket_.release(ec);
+  if (ec) return ec;
+  socket_.assign(protocol, fd, ec);
+  if (ec) ::close(fd);
+  return ec;
 }
 
 void ClientStream::release_buffers() { SSL_free_buffers(ssl_); }

@@ -73,6 +73,8 @@ class ClientStream {
   void release_buffers();
 
  private:
+  // Registers the socket with the loop afresh (see tls.cpp).
+  asio::error_code reregister();
   // What to do after an SSL call returned `ret` (with `sys_errno`, the errno it left): wait
   // for the socket and retry, or fail.
   awaitable<asio::error_code> settle(int ret, int sys_errno, bool& retry);
