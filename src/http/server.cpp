@@ -3,12 +3,14 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "chatrelay/core/constant_time.hpp"
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
 #include "connection.hpp"
+#include "reactor_records.hpp"
 
 namespace chatrelay::http {
 
@@ -31,6 +33,16 @@ void Server::listen() {
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(ep);
   acceptor_.listen(asio::socket_base::max_listen_connections);
+  reserve_sockets();
+}
+
+void Server::reserve_sockets() {
+  // Each connection may hold an upstream connection too; the upstream pool keeps idle ones
+  // (gemini.pool_size, 256 by default) and more sockets open while a batch lasts: 1,024 of
+  // headroom, added 1,024 at a time (a few milliseconds each).
+  constexpr std::size_t headroom = 1024;
+  const std::size_t wanted = 2 * connections_.size() + headroom;
+  if (wanted > reactor_records_) reactor_records_ += add_reactor_records(io_, std::max(headroom, wanted - reactor_records_));
 }
 
 std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
@@ -52,6 +64,7 @@ awaitable<void> Server::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    reserve_sockets();
     auto conn = std::make_unique<Connection>(*this, std::move(socket));
     auto* raw = conn.get();
     asio::co_spawn(io_, raw->run(), [c = std::move(conn)](std::exception_ptr) mutable { c.reset(); });
