@@ -51,6 +51,8 @@ class Connection final : public Exchange {
   // suspension. EOF comes as asio::error::eof.
   awaitable<std::pair<asio::error_code, std::string_view>> receive();
   awaitable<void> write_buffers(const asio::const_buffer* bufs, std::size_t n);
+  // The same, trying a non-blocking write first (for a stream's chunks).
+  awaitable<void> write_now(const asio::const_buffer* bufs, std::size_t n);
   void log_request(int status, std::size_t bytes);
 
   Server& server_;
