@@ -1,4 +1,5 @@
 // chatrelay: only wiring — arguments → config → io_context → routes → listener → signals → run.
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -51,6 +52,9 @@ cr::awaitable<void> expire_sessions(cr::memory::SessionStore& store, asio::stead
 }  // namespace
 
 int main(int argc, char** argv) {
+  // OpenSSL writes upstream sockets with write(2): a peer that reset must be an EPIPE error for
+  // the call, not a signal that ends the process.
+  std::signal(SIGPIPE, SIG_IGN);
   cr::config::LoadResult loaded;
   try {
     loaded = cr::config::load(std::vector<std::string>(argv + 1, argv + argc), cr::config::process_environment(),

@@ -4,7 +4,6 @@
 // failures are retried before the first event is handed on.
 #include "chatrelay/gemini/client.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cassert>
 #include <optional>
@@ -117,7 +116,10 @@ struct Client::Impl {
     if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
     call.go_on();
     call.conn = std::make_unique<tls::ClientStream>(io, tls_ctx);
-    auto [cec, ep] = co_await asio::async_connect(call.conn->socket(), results, use_tuple);
+    // The condition stops a cancelled connect from going on to the next address.
+    auto [cec, ep] = co_await asio::async_connect(
+        call.conn->socket(), results, [&call](const asio::error_code&, const tcp::endpoint&) { return !call.cancelled; },
+        use_tuple);
     if (cec) throw std::system_error(cec, "connect");
     call.go_on();
     call.conn->socket().set_option(tcp::no_delay(true));
@@ -141,9 +143,33 @@ struct Client::Impl {
   }
 
   void give_back(std::unique_ptr<tls::ClientStream> conn) {
-    if (idle.size() >= settings.pool_size) return;
+    if (idle.size() >= settings.pool_size || conn->cancelled()) return;
     conn->release_buffers();  // an idle connection holds no record buffers
     idle.push_back(std::move(conn));
+  }
+
+  // Writes head and body as one buffer: one TLS record and one write syscall for a typical
+  // request, not two. The buffer is the call's own (write() may suspend while another call
+  // builds its request), sized once so that it never moves, wiped and freed on the way out: the
+  // key does not linger in memory, and the body copy is not held for the length of the stream.
+  awaitable<asio::error_code> write_request(tls::ClientStream& conn, const std::string& model, const std::string& body) {
+    const std::string_view key = settings.api_key ? std::string_view(*settings.api_key) : std::string_view();
+    const std::string target = endpoint.stream_target(model);
+    std::string request;
+    request.reserve(256 + target.size() + endpoint.host_header.size() + key.size() + body.size());
+    struct Wipe {
+      std::string& s;
+      ~Wipe() {
+        tls::cleanse(s.data(), s.size());
+        std::string().swap(s);
+      }
+    } wipe{request};
+    request.append("POST ").append(target).append(" HTTP/1.1\r\nHost: ").append(endpoint.host_header);
+    request.append("\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nUser-Agent: chatrelay\r\n");
+    request.append("x-goog-api-key: ").append(key).append("\r\nContent-Length: ");
+    request.append(std::to_string(body.size())).append("\r\n\r\n").append(body);
+    const std::array<std::string_view, 1> parts{request};
+    co_return co_await conn.write(parts);
   }
 
   // Adds the events decoded from `body` to the call's batch. Returns an error for garbage.
@@ -172,27 +198,15 @@ struct Client::Impl {
   awaitable<StreamOutcome> exchange(Call& call, Deadline& deadline, const std::string& model,
                                     const std::string& body, EventSink& sink) {
     StreamOutcome out;
+    call.go_on();  // stopped before it began: not even a place at the connect gate
     call.conn = take_idle();
     call.reused = call.conn != nullptr;
     if (!call.conn) co_await connect(call, deadline);
 
-    // The call's own: write() may suspend while another call builds its request. Head and body
-    // go in one buffer: one TLS record and one write syscall for a typical request, not two.
-    std::string request;
-    request.reserve(512 + body.size());
-    request.append("POST ").append(endpoint.stream_target(model)).append(" HTTP/1.1\r\nHost: ");
-    request.append(endpoint.host_header).append("\r\nContent-Type: application/json\r\n");
-    request.append("Accept: text/event-stream\r\nUser-Agent: chatrelay\r\nx-goog-api-key: ");
-    request.append(settings.api_key.value_or("")).append("\r\nContent-Length: ");
-    request.append(std::to_string(body.size())).append("\r\n\r\n");
-    const std::size_t head_size = request.size();
-    request.append(body);
-    const std::array<std::string_view, 1> parts{request};
     deadline.expires_after(seconds_f(settings.first_byte_timeout_s));
     call.connected = true;  // from here on a timeout is Gemini's silence, not a connect failure
     call.go_on();
-    auto wec = co_await call.conn->write(parts);
-    std::fill_n(request.begin(), head_size, '\0');  // the key does not linger in memory
+    auto wec = co_await write_request(*call.conn, model, body);
     if (wec) throw std::system_error(wec, "write request");
     ++metrics::registry().upstream_requests;
 
@@ -287,8 +301,7 @@ struct Client::Impl {
       Call call(io);
       const auto cancel = [&call] {  // whatever step the call is in, and every later one
         call.cancelled = true;
-        asio::error_code ignored;
-        if (call.conn) call.conn->socket().cancel(ignored);
+        if (call.conn) call.conn->cancel();
         call.resolver.cancel();
         if (call.turn) call.turn->cancel();
       };
@@ -362,13 +375,13 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
     if (!out.error || out.any_event || out.stopped) co_return out;
     auto delay = impl.policy.next_delay(*out.error, attempt, random_u64());
     if (!delay) co_return out;
+    if (stop && stop->requested()) continue;  // stopped in the sink or as the attempt ended
     ++metrics::registry().upstream_retries;
     log::info("retrying Gemini call", {log::kv("request_id", request_id), log::kv("code", out.error->code),
                                        log::kv("attempt", attempt + 1),
                                        log::kv("delay_ms", static_cast<std::int64_t>(delay->count()))});
     asio::steady_timer wait(impl.io, *delay);
     StopHook hook(stop, [&wait] { wait.cancel(); });
-    if (stop && stop->requested()) continue;  // stopped in the sink or as the attempt ended
     auto [ec] = co_await wait.async_wait(use_tuple);
     if (ec && !(stop && stop->requested())) throw std::system_error(ec, "retry wait");
   }

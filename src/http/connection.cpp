@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cassert>
 #include <charconv>
 #include <span>
 
@@ -246,8 +245,14 @@ awaitable<void> Connection::write_now(const asio::const_buffer* bufs, std::size_
   // client is not taking yet goes through write_buffers. (A whole response is better written
   // through the loop: by the time the connection reads again, a keep-alive client's next request
   // has often arrived, and the read finds it instead of waiting for it: ~13% less CPU per /health.)
+  // Reads from the upstream complete at once when data is there too, so a stream with a fast
+  // upstream and a fast client would never give the loop back: every few writes go through it.
+  constexpr unsigned writes_per_turn = 16;
   std::array<asio::const_buffer, 4> rest;
-  assert(n <= rest.size());
+  if (n > rest.size() || ++writes_at_once_ % writes_per_turn == 0) {
+    co_await write_buffers(bufs, n);
+    co_return;
+  }
   asio::error_code ec;
   std::size_t done = socket_.write_some(std::span<const asio::const_buffer>(bufs, n), ec);
   if (ec && ec != asio::error::would_block) throw std::system_error(ec, "write");

@@ -76,6 +76,7 @@ class Connection final : public Exchange {
   std::chrono::steady_clock::time_point request_start_;
   int status_ = 0;
   std::size_t body_bytes_ = 0;
+  unsigned writes_at_once_ = 0;  // write_now: every few go through the loop
   bool responded_ = false;
   bool keep_alive_ = true;
   bool idle_ = true;        // waiting for the first byte of a request

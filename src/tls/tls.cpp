@@ -2,6 +2,7 @@
 // test CA for chatrelay-fake-gemini.
 #include "chatrelay/tls/tls.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -90,9 +91,9 @@ awaitable<asio::error_code> ClientStream::settle(int ret, int sys_errno, bool& r
   retry = false;
   const int err = SSL_get_error(ssl_, ret);
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    if (cancelled_) co_return asio::error::operation_aborted;
     // Going to wait for the peer: the 16 KiB read and write buffers are not needed meanwhile, so
-    // a quiet stream holds none. (Needs OpenSSL >= 3.0.14, 3.1.6, 3.2.2 or 3.3.1, where
-    // CVE-2024-4741 is fixed; bookworm ships 3.0.17 and newer.)
+    // a quiet stream holds none.
     if (err == SSL_ERROR_WANT_READ) release_buffers();
     auto [ec] = co_await socket_.async_wait(
         err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_tuple);
@@ -134,7 +135,11 @@ awaitable<asio::error_code> ClientStream::handshake(const std::string& host, std
     SSL_set_session(ssl_, latest);
   for (;;) {
     const auto [ret, sys_errno] = ssl_call([&] { return SSL_connect(ssl_); });
-    if (ret == 1) co_return reregister();
+    if (ret == 1) {
+      ec = reregister();
+      if (ec) why = "registering the connection: " + ec.message();
+      co_return ec;
+    }
     bool retry = false;
     ec = co_await settle(ret, sys_errno, retry);
     if (retry) continue;
@@ -184,11 +189,45 @@ asio::error_code ClientStream::reregister() {
   const int fd = socket_.release(ec);
   if (ec) return ec;
   socket_.assign(protocol, fd, ec);
-  if (ec) ::close(fd);
+  if (ec) {
+    ::close(fd);
+    return ec;
+  }
+  socket_.non_blocking(true, ec);  // release() forgot it; OpenSSL relies on it
   return ec;
 }
 
-void ClientStream::release_buffers() { SSL_free_buffers(ssl_); }
+namespace {
+
+// SSL_free_buffers is safe from OpenSSL 3.0.14, 3.1.6, 3.2.2 and 3.3.1 on (CVE-2024-4741: a
+// use-after-free when the buffers were freed with data still in them). Older: keep the buffers.
+bool can_free_buffers() {
+  static const bool ok = [] {
+    const unsigned long v = OpenSSL_version_num();  // 0xMNN00PP0
+    const unsigned long minor = v & 0xfff00000UL;
+    const unsigned long fixed = minor == 0x30000000UL ? 0x300000e0UL
+                                : minor == 0x30100000UL ? 0x30100060UL
+                                : minor == 0x30200000UL ? 0x30200020UL
+                                : minor == 0x30300000UL ? 0x30300010UL
+                                                        : 0x30400000UL;
+    return v >= fixed;
+  }();
+  return ok;
+}
+
+}  // namespace
+
+void ClientStream::release_buffers() {
+  if (can_free_buffers()) SSL_free_buffers(ssl_);
+}
+
+void ClientStream::cancel() {
+  cancelled_ = true;
+  asio::error_code ignored;
+  socket_.cancel(ignored);
+}
+
+void cleanse(void* p, std::size_t size) { OPENSSL_cleanse(p, size); }
 
 bool ClientStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
 

@@ -51,7 +51,8 @@ class HeldConnectionsTest(unittest.TestCase):
                         s.close()
                 self.assertTrue(wait_until(lambda: fd_count(pid) <= fds_idle, 20, 0.1), "every fd closed")
                 self.assertEqual(relay.request("GET", "/health")[0], 200)
-                time.sleep(1)  # malloc_trim runs half a second after the last connection closed
+                # malloc_trim runs half a second after the last connection closed.
+                wait_until(lambda: rss_kib(pid) < rss_idle + 4096, 10, 0.2)
                 afters.append(rss_kib(pid))
             print(f"\nRSS idle {rss_idle} KiB; {HELD} connections {peaks[0]} KiB, after {afters[0]} KiB; "
                   f"again {peaks[1]} KiB, after {afters[1]} KiB")

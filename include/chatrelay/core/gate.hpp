@@ -13,7 +13,8 @@ namespace chatrelay {
 
 class Gate {
  public:
-  // One caller's place: enter() waits for it; destroying it leaves (or stops waiting).
+  // One caller's place: enter() waits for it; destroying it leaves (or stops waiting). It must
+  // outlive its enter(): keep it in the waiting coroutine's frame.
   class Place {
    public:
     explicit Place(Gate& gate) : gate_(gate), timer_(gate.ex_) {}

@@ -71,7 +71,7 @@ class Server {
   RateLimiter ip_limiter_;
   asio::steady_timer trim_;  // malloc_trim once quiet (see detach)
   bool trim_armed_ = false;
-  std::size_t reactor_records_ = 0;  // asio's socket records reserved in batches (reactor_records.hpp)
+  std::size_t next_reserve_at_ = 0;  // connections at which to reserve more socket records (reactor_records.hpp)
   std::unordered_map<std::string, std::size_t> streams_per_ip_;
   std::function<void()> on_drained_;
   std::array<char, 16 * 1024> read_buffer_;

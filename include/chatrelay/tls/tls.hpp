@@ -71,6 +71,10 @@ class ClientStream {
   // Frees OpenSSL's record buffers (about 34 KB) while the connection sits unused; they come
   // back on the next read or write. Refused, harmlessly, while a record is half read.
   void release_buffers();
+  // Ends the wait in progress and every later one (operation_aborted): a cancel that lands
+  // between two waits of one read or write is not lost. A cancelled stream is not reusable.
+  void cancel();
+  bool cancelled() const { return cancelled_; }
 
  private:
   // Registers the socket with the loop afresh (see tls.cpp).
@@ -82,7 +86,11 @@ class ClientStream {
   tcp::socket socket_;
   SSL* ssl_;
   ClientContext& ctx_;
+  bool cancelled_ = false;
 };
+
+// Overwrites `size` bytes at `p` in a way the compiler cannot drop (secrets before a free).
+void cleanse(void* p, std::size_t size);
 
 class ServerContext {
  public:
