@@ -1,5 +1,7 @@
-"""Hostile clients: thousands of held connections, disconnects at every stage, pipelined garbage.
-The process stays up, its fd count returns to idle afterwards, and its memory is reused."""
+"""Hostile clients (thousands of held connections, disconnects at every stage, pipelined garbage)
+and a hostile upstream (resets, garbage, bad chunk sizes, stalls, floods, a 20 MB event, silence
+after TCP). The process stays up, every stream ends with one terminal chunk, and its fd count and
+RSS return to their level before (both printed)."""
 import json
 import resource
 import socket
@@ -116,6 +118,48 @@ class DisconnectAtEveryStageTest(unittest.TestCase):
         self.assertTrue(out.startswith(b"HTTP/1.1 200"))
         self.assertEqual(out.count(b"HTTP/1.1 400"), 1)
         self.assertEqual(self.relay.request("GET", "/health")[0], 200)
+
+
+
+class UpstreamFaultsLeaveNothingTest(unittest.TestCase):
+    # (scenario, the error code its stream must end with); each queued ROUNDS times.
+    FAULTS = [("reset", "upstream_unavailable"), ("malformed", "upstream_protocol"),
+              ("bad-chunk", "upstream_protocol"), ("stall-headers", "upstream_timeout"),
+              ("stall", "upstream_timeout"), ("flood", "upstream_protocol"),
+              ("huge-event", "upstream_protocol"), ("500", "upstream_unavailable")]
+    ROUNDS = 3
+
+    def test_every_fault_ends_its_stream_and_leaves_nothing(self):
+        with FakeGemini() as fake, Chatrelay(fake=fake, env={
+                "LOG_LEVEL": "warn", "CHATRELAY_GEMINI_FIRST_BYTE_TIMEOUT_S": "1",
+                "CHATRELAY_GEMINI_IDLE_TIMEOUT_S": "1", "CHATRELAY_GEMINI_MAX_RETRIES": "0"}) as relay:
+            pid = relay.proc.pid
+            self.assertEqual(relay.chat([user("warm up")])[2][-1]["type"], "complete")
+            time.sleep(1)  # the warm-up's allocations settle (malloc_trim after 0.5 s idle)
+            fds_before, rss_before = fd_count(pid), rss_kib(pid)
+            for _ in range(self.ROUNDS):
+                for scenario, code in self.FAULTS:
+                    with self.subTest(scenario=scenario):
+                        fake.set_scenarios([scenario])
+                        status, _, chunks = relay.chat([user("hi")], timeout=60)
+                        self.assertEqual(status, 200)
+                        terminal = [c for c in chunks if c["type"] in ("complete", "error")]
+                        self.assertEqual(len(terminal), 1)
+                        self.assertEqual(chunks[-1].get("code"), code)
+            # An upstream that never stops: the client leaves mid-stream; the call ends with it.
+            fake.set_scenarios(["endless"])
+            s = relay.open_unread_stream([user("hi")])
+            self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 1, 3))
+            s.close()
+            self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 0, 3))
+            self.assertEqual(relay.chat([user("still fine?")])[2][-1]["type"], "complete")
+            self.assertTrue(wait_until(lambda: fd_count(pid) <= fds_before, 5), "every fd closed")
+            wait_until(lambda: rss_kib(pid) <= rss_before * 1.2 + 2048, 5, 0.2)
+            fds_after, rss_after = fd_count(pid), rss_kib(pid)
+            print(f"\n{self.ROUNDS * len(self.FAULTS) + 1} upstream faults: fds {fds_before} -> {fds_after}, "
+                  f"RSS {rss_before} -> {rss_after} KiB")
+            if not SANITIZED:
+                self.assertLessEqual(rss_after, rss_before * 1.2 + 2048)
 
 
 if __name__ == "__main__":
