@@ -3,6 +3,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import threading
 import time
 import unittest
@@ -152,6 +153,25 @@ class ChatStreamTest(unittest.TestCase):
             everything = json.dumps(chunks) + json.dumps(headers) + relay.log_text() + "".join(relay.stdout_lines)
             self.assertNotIn(TEST_KEY, everything)
             self.assertNotIn("invalid-AIza", everything)
+
+    def test_key_never_in_docs_metrics_logs_or_check_config(self):
+        status, _, chunks = self.chat([user("hi")])  # a call that sent the key upstream
+        self.assertEqual(chunks[-1]["type"], "complete")
+        seen = ""
+        for path in ("/docs", "/openapi.json", "/metrics", "/health"):
+            status, headers, body = self.relay.request("GET", path)
+            self.assertEqual(status, 200, path)
+            seen += json.dumps(headers) + body.decode("utf-8", "replace")
+        seen += self.relay.log_text() + "".join(self.relay.stdout_lines)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GEMINI_")}
+        env["GEMINI_API_KEY"] = TEST_KEY
+        check = subprocess.run([os.environ["CHATRELAY_BIN"], "--check-config"], env=env, capture_output=True,
+                               text=True, timeout=30)
+        self.assertEqual(check.returncode, 0, check.stderr)
+        self.assertIn("***", check.stdout)  # shown masked
+        seen += check.stdout + check.stderr
+        self.assertNotIn(TEST_KEY, seen)
+        self.assertNotIn(TEST_KEY[:12], seen)
 
     def test_503_then_success_after_a_retry(self):
         self.fake.set_scenarios(["503", "normal"])
