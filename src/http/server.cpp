@@ -9,7 +9,7 @@
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
 #include "connection.hpp"
-#include "reactor_records.hpp"
+#include "chatrelay/core/socket_records.hpp"
 
 namespace chatrelay::http {
 
@@ -32,19 +32,7 @@ void Server::listen() {
   acceptor_.set_option(tcp::acceptor::reuse_address(true));
   acceptor_.bind(ep);
   acceptor_.listen(asio::socket_base::max_listen_connections);
-  reserve_sockets();
-}
-
-void Server::reserve_sockets() {
-  // Only when the connections pass their highest count so far (below it, the records exist).
-  // Each connection may hold an upstream connection too: a batch of 1,024 records lasts for 512
-  // more connections and takes a few milliseconds; smaller batches scatter more (256: RSS after
-  // 8,000 streams 25 MB instead of 19). The upstream pool's idle connections use the records
-  // their streams left.
-  constexpr std::size_t batch = 1024;
-  if (connections_.size() < next_reserve_at_) return;
-  add_reactor_records(io_, batch);
-  next_reserve_at_ = connections_.size() + batch / 2;
+  socket_opening(io_);  // the first batch of socket records (socket_records.hpp)
 }
 
 std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
@@ -66,7 +54,7 @@ awaitable<void> Server::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    reserve_sockets();
+    socket_opening(io_);
     auto conn = std::make_unique<Connection>(*this, std::move(socket));
     auto* raw = conn.get();
     asio::co_spawn(io_, raw->run(), [c = std::move(conn)](std::exception_ptr) mutable { c.reset(); });
@@ -120,6 +108,7 @@ std::list<Connection*>::iterator Server::attach(Connection* c) {
 
 void Server::detach(std::list<Connection*>::iterator it) {
   connections_.erase(it);
+  socket_closed(io_);
   if (connections_.empty() && !trim_armed_ && !shutting_down_) {
     // Hand memory freed by a burst of connections back to the OS (glibc keeps it otherwise) once
     // no connection has been open for a moment: what the last streams' upstream calls held is

@@ -2,6 +2,8 @@
 // test CA for chatrelay-fake-gemini.
 #include "chatrelay/tls/tls.hpp"
 
+#include "chatrelay/core/socket_records.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ec.h>
@@ -71,11 +73,15 @@ ClientContext::~ClientContext() {
 }
 
 ClientStream::ClientStream(asio::io_context& io, ClientContext& ctx)
-    : socket_(io), ssl_(SSL_new(ctx.native().native_handle())), ctx_(ctx) {
+    : io_(io), socket_(io), ssl_(SSL_new(ctx.native().native_handle())), ctx_(ctx) {
   if (!ssl_) throw std::bad_alloc();
+  socket_opening(io);  // before the connect opens the socket (socket_records.hpp)
 }
 
-ClientStream::~ClientStream() { SSL_free(ssl_); }
+ClientStream::~ClientStream() {
+  SSL_free(ssl_);
+  socket_closed(io_);
+}
 
 // Runs one SSL call with errno cleared first, and returns its result and the errno it left (read
 // at once: anything in between, the coroutine machinery included, may change errno).

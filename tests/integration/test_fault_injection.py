@@ -121,6 +121,41 @@ class DisconnectAtEveryStageTest(unittest.TestCase):
 
 
 
+class BurstOfStreamsTest(unittest.TestCase):
+    STREAMS = 2000
+
+    def test_a_burst_of_streams_gives_its_memory_back(self):
+        if raise_fd_limit(2 * self.STREAMS + 500) < 2 * self.STREAMS + 500:
+            self.skipTest("cannot raise the open-file limit")
+        # Streams that never end (one event a second) until their clients leave.
+        with FakeGemini("endless", extra_args=["--delay-ms", "1000"]) as fake, \
+                Chatrelay(fake=fake, env={"LOG_LEVEL": "warn"}) as relay:
+            pid = relay.proc.pid
+            fake.set_scenarios(["normal"])
+            self.assertEqual(relay.chat([user("warm up")])[2][-1]["type"], "complete")
+            time.sleep(1)  # malloc_trim after 0.5 s without connections
+            fds_before, rss_before = fd_count(pid), rss_kib(pid)
+            held = []
+            try:
+                for _ in range(self.STREAMS):
+                    held.append(relay.open_unread_stream([user("hi")]))
+                self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == self.STREAMS, 60, 0.2),
+                                "every stream reached the upstream")
+                peak = rss_kib(pid)
+            finally:
+                for s in held:
+                    s.close()
+            self.assertTrue(wait_until(lambda: fd_count(pid) <= fds_before, 30, 0.2), "every fd closed")
+            wait_until(lambda: rss_kib(pid) < rss_before + 4096, 5, 0.2)
+            rss_after = rss_kib(pid)
+            print(f"\n{self.STREAMS} streams: RSS {rss_before} KiB -> {peak} KiB -> after {rss_after} KiB")
+            if not SANITIZED:
+                # What stays is mostly asio's reactor records, 2 sockets per stream, ~190 bytes each,
+                # kept side by side (socket_records.hpp). When the upstream sockets took theirs one
+                # by one, they pinned freed pages: +6.5 MB after 2,000 streams instead of +2.9 MB.
+                self.assertLess(rss_after, rss_before + 4096, "RSS back near its level before")
+
+
 class UpstreamFaultsLeaveNothingTest(unittest.TestCase):
     # (scenario, the error code its stream must end with); each queued ROUNDS times.
     FAULTS = [("reset", "upstream_unavailable"), ("malformed", "upstream_protocol"),

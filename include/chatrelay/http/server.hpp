@@ -57,9 +57,6 @@ class Server {
   void close_stream(const std::string& peer);
 
  private:
-  // Grows asio's pool of socket records ahead of the connections that will use them.
-  void reserve_sockets();
-
   asio::io_context& io_;
   config::ServerSettings settings_;
   const Router& router_;
@@ -71,7 +68,6 @@ class Server {
   RateLimiter ip_limiter_;
   asio::steady_timer trim_;  // malloc_trim once quiet (see detach)
   bool trim_armed_ = false;
-  std::size_t next_reserve_at_ = 0;  // connections at which to reserve more socket records (reactor_records.hpp)
   std::unordered_map<std::string, std::size_t> streams_per_ip_;
   std::function<void()> on_drained_;
   std::array<char, 16 * 1024> read_buffer_;

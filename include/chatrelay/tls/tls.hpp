@@ -83,6 +83,7 @@ class ClientStream {
   // for the socket and retry, or fail.
   awaitable<asio::error_code> settle(int ret, int sys_errno, bool& retry);
 
+  asio::io_context& io_;
   tcp::socket socket_;
   SSL* ssl_;
   ClientContext& ctx_;
