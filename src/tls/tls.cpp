@@ -4,6 +4,7 @@
 
 #include "chatrelay/core/socket_records.hpp"
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ec.h>
@@ -15,7 +16,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cassert>
 #include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -56,8 +60,8 @@ ClientContext::ClientContext(const std::optional<std::string>& ca_file) : ctx_(a
   SSL_CTX* native = ctx_.native_handle();
   // No SSL_MODE_RELEASE_BUFFERS: it frees the read buffer after every record, a 16 KiB malloc and
   // free per record of a fast answer. ClientStream frees the buffers when it waits instead.
-  // Read ahead: one read(2) takes every record that is there, instead of two per record (header,
-  // then body). Each streamed event is its own record, so this halves the syscalls of a stream.
+  // Read ahead: OpenSSL takes everything in the inbox at once instead of a record header, then
+  // its body, then the next header.
   SSL_CTX_set_read_ahead(native, 1);
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_set_ex_data(native, session_slot(), new SSL_SESSION*(nullptr));
@@ -72,9 +76,66 @@ ClientContext::~ClientContext() {
   SSL_CTX_set_ex_data(native, session_slot(), nullptr);
 }
 
+// The BIO between OpenSSL and a ClientStream: reads take what receive() put in the inbox (none
+// there: retry, which OpenSSL reports as SSL_ERROR_WANT_READ; after the peer's FIN: end of
+// file); writes go straight to the non-blocking socket.
+struct InboxBio {
+  static ClientStream& stream(BIO* bio) { return *static_cast<ClientStream*>(BIO_get_data(bio)); }
+
+  static int read(BIO* bio, char* out, std::size_t size, std::size_t* got) {
+    BIO_clear_retry_flags(bio);
+    auto& inbox = stream(bio).inbox_;
+    *got = std::min(size, inbox.unread.size());
+    if (*got == 0) {
+      if (!inbox.eof) BIO_set_retry_read(bio);
+      return 0;
+    }
+    std::memcpy(out, inbox.unread.data(), *got);
+    inbox.unread = inbox.unread.subspan(*got);
+    return 1;
+  }
+
+  static int write(BIO* bio, const char* data, std::size_t size, std::size_t* put) {
+    BIO_clear_retry_flags(bio);
+    *put = 0;
+    const ssize_t n = ::send(stream(bio).socket_.native_handle(), data, size, MSG_NOSIGNAL);
+    if (n >= 0) {
+      *put = static_cast<std::size_t>(n);
+      return 1;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_write(bio);
+    return 0;  // errno stays for settle()
+  }
+
+  static long ctrl(BIO* bio, int cmd, long, void*) {
+    if (cmd == BIO_CTRL_FLUSH) return 1;
+    if (cmd == BIO_CTRL_EOF) return stream(bio).inbox_.eof ? 1 : 0;
+    return 0;
+  }
+
+  static const BIO_METHOD* method() {
+    static BIO_METHOD* const m = [] {
+      BIO_METHOD* made = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "chatrelay inbox");
+      if (!made || BIO_meth_set_read_ex(made, &read) != 1 || BIO_meth_set_write_ex(made, &write) != 1 ||
+          BIO_meth_set_ctrl(made, &ctrl) != 1 ||
+          BIO_meth_set_create(made, [](BIO* b) { BIO_set_init(b, 1); return 1; }) != 1)
+        throw std::runtime_error("cannot create the TLS inbox BIO method");
+      return made;
+    }();
+    return m;
+  }
+};
+
 ClientStream::ClientStream(asio::io_context& io, ClientContext& ctx)
     : io_(io), socket_(io), ssl_(SSL_new(ctx.native().native_handle())), ctx_(ctx) {
   if (!ssl_) throw std::bad_alloc();
+  BIO* bio = BIO_new(InboxBio::method());
+  if (!bio) {
+    SSL_free(ssl_);
+    throw std::bad_alloc();
+  }
+  BIO_set_data(bio, this);
+  SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: the SSL owns it
   socket_opening(io);  // before the connect opens the socket (socket_records.hpp)
 }
 
@@ -98,11 +159,15 @@ awaitable<asio::error_code> ClientStream::settle(int ret, int sys_errno, bool& r
   const int err = SSL_get_error(ssl_, ret);
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
     if (cancelled_) co_return asio::error::operation_aborted;
-    // Going to wait for the peer: the 16 KiB read and write buffers are not needed meanwhile, so
-    // a quiet stream holds none.
-    if (err == SSL_ERROR_WANT_READ) release_buffers();
-    auto [ec] = co_await socket_.async_wait(
-        err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_tuple);
+    asio::error_code ec;
+    if (err == SSL_ERROR_WANT_READ) {
+      // Going to wait for the peer: the 16 KiB read and write buffers are not needed meanwhile,
+      // so a quiet stream holds none.
+      free_record_buffers();
+      ec = co_await receive();
+    } else {
+      std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_write, use_tuple);
+    }
     retry = !ec;
     co_return ec;
   }
@@ -123,7 +188,7 @@ awaitable<asio::error_code> ClientStream::settle(int ret, int sys_errno, bool& r
 awaitable<asio::error_code> ClientStream::handshake(const std::string& host, std::string& why) {
   asio::error_code ec;
   socket_.non_blocking(true, ec);
-  if (ec || SSL_set_fd(ssl_, socket_.native_handle()) != 1) co_return ec ? ec : asio::error::bad_descriptor;
+  if (ec) co_return ec;  // the inbox BIO writes to the socket itself, and must not block
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   asio::ip::make_address(host, ec);
@@ -184,6 +249,28 @@ awaitable<std::pair<asio::error_code, std::size_t>> ClientStream::read_some(std:
   }
 }
 
+awaitable<asio::error_code> ClientStream::receive() {
+  if (!inbox_.unread.empty()) co_return asio::error_code();  // OpenSSL has yet to take it
+  // After a short read the socket is drained and a small buffer is enough for the next event;
+  // after a full one more is probably waiting, so read it in one go.
+  std::span<char> room(inbox_.quiet);
+  if (inbox_.filled) {
+    if (!inbox_.burst) inbox_.burst = std::make_unique_for_overwrite<char[]>(Inbox::burst_size);
+    room = {inbox_.burst.get(), Inbox::burst_size};
+  } else {
+    inbox_.burst.reset();
+  }
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()), use_tuple);
+  if (ec == asio::error::eof) {
+    inbox_.eof = true;  // OpenSSL tells a clean close (after close_notify) from a truncation
+    co_return asio::error_code();
+  }
+  if (ec) co_return ec;
+  inbox_.unread = room.first(n);
+  inbox_.filled = n == room.size();
+  co_return asio::error_code();
+}
+
 // asio's reactor keeps EPOLLOUT in a socket's registration once a write had to wait (the TCP
 // connect always does), and every later read wait re-arms it: an edge-triggered EPOLLOUT then
 // wakes the loop for nothing once per read. A fresh registration after the handshake holds
@@ -223,8 +310,16 @@ bool can_free_buffers() {
 
 }  // namespace
 
-void ClientStream::release_buffers() {
+void ClientStream::free_record_buffers() {
   if (can_free_buffers()) SSL_free_buffers(ssl_);
+}
+
+void ClientStream::release_buffers() {
+  free_record_buffers();
+  if (inbox_.unread.empty()) {
+    inbox_.burst.reset();
+    inbox_.filled = false;
+  }
 }
 
 void ClientStream::cancel() {
@@ -238,7 +333,7 @@ void cleanse(void* p, std::size_t size) { OPENSSL_cleanse(p, size); }
 bool ClientStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
 
 bool ClientStream::idle_and_open() {
-  if (SSL_has_pending(ssl_)) return false;
+  if (SSL_has_pending(ssl_) || !inbox_.unread.empty() || inbox_.eof) return false;
   char probe;
   const ssize_t r = ::recv(socket_.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
   return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);

@@ -2,6 +2,8 @@
 // preparation (SNI, peer and host-name verification, session resumption), and test PKI.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "chatrelay/core/asio.hpp"
 
 typedef struct ssl_st SSL;
+typedef struct bio_st BIO;
 
 namespace chatrelay::tls {
 
@@ -37,14 +40,16 @@ class ClientContext {
   asio::ssl::context ctx_;
 };
 
-// A TLS client connection driven by readiness: OpenSSL reads and writes the socket itself, and
-// the coroutine waits for the socket only when OpenSSL asks for it. Unlike asio::ssl::stream it
-// keeps no BIO pair and no staging buffers (about 70 KB per connection there), and it frees
-// OpenSSL's buffers whenever it waits for the peer: a quiet connection holds little more than
-// the SSL object.
+// A TLS client connection. OpenSSL writes to the socket itself; what it reads comes through an
+// inbox that the coroutine fills with asio's async_read_some (a BIO of our own, tls.cpp). Waiting
+// that way costs no epoll_ctl: asio's async_wait re-arms the socket's registration with
+// EPOLL_CTL_MOD every time, one syscall per arriving event. Unlike asio::ssl::stream it keeps no
+// BIO pair and no staging buffers (about 70 KB per connection there): the inbox holds 1 KiB while
+// the peer is quiet (16 KiB while reads keep filling it), and OpenSSL's own buffers are freed
+// whenever it waits.
 // Reads complete synchronously once data is there, so callers may read into a buffer shared
-// by every connection on the loop. Cancel pending waits with socket().cancel() or through the
-// awaiting coroutine's cancellation: the operation then fails with operation_aborted.
+// by every connection on the loop. Cancel pending waits with cancel() or through the awaiting
+// coroutine's cancellation: the operation then fails with operation_aborted.
 class ClientStream {
  public:
   ClientStream(asio::io_context& io, ClientContext& ctx);
@@ -68,8 +73,9 @@ class ClientStream {
   bool session_reused() const;
   // An idle connection that the peer has closed (or that has unexpected bytes) is not reusable.
   bool idle_and_open();
-  // Frees OpenSSL's record buffers (about 34 KB) while the connection sits unused; they come
-  // back on the next read or write. Refused, harmlessly, while a record is half read.
+  // Frees OpenSSL's record buffers (about 34 KB) and the inbox's burst buffer while the
+  // connection sits unused; they come back on the next read or write. OpenSSL refuses,
+  // harmlessly, while a record is half read.
   void release_buffers();
   // Ends the wait in progress and every later one (operation_aborted): a cancel that lands
   // between two waits of one read or write is not lost. A cancelled stream is not reusable.
@@ -77,16 +83,33 @@ class ClientStream {
   bool cancelled() const { return cancelled_; }
 
  private:
+  friend struct InboxBio;  // OpenSSL's side of the inbox (tls.cpp)
+
   // Registers the socket with the loop afresh (see tls.cpp).
   asio::error_code reregister();
+  void free_record_buffers();
+  // Waits for the peer's next bytes and puts them in the inbox (eof is noted there, for OpenSSL
+  // to judge: after close_notify it is a clean end, else a truncation).
+  awaitable<asio::error_code> receive();
   // What to do after an SSL call returned `ret` (with `sys_errno`, the errno it left): wait
   // for the socket and retry, or fail.
   awaitable<asio::error_code> settle(int ret, int sys_errno, bool& retry);
+
+  // Bytes received for OpenSSL, not yet taken by it.
+  struct Inbox {
+    static constexpr std::size_t burst_size = 16 * 1024;
+    std::array<char, 1024> quiet;      // Gemini's streamed events are 300-800 bytes (recordings)
+    std::unique_ptr<char[]> burst;     // while reads keep filling the buffer
+    std::span<const char> unread;
+    bool filled = false;  // the last read filled its buffer: more is probably waiting
+    bool eof = false;     // the peer closed the TCP connection
+  };
 
   asio::io_context& io_;
   tcp::socket socket_;
   SSL* ssl_;
   ClientContext& ctx_;
+  Inbox inbox_;
   bool cancelled_ = false;
 };
 
