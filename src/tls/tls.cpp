@@ -76,23 +76,43 @@ ClientContext::~ClientContext() {
   SSL_CTX_set_ex_data(native, session_slot(), nullptr);
 }
 
-// The BIO between OpenSSL and a ClientStream: reads take what receive() put in the inbox (none
-// there: retry, which OpenSSL reports as SSL_ERROR_WANT_READ; after the peer's FIN: end of
-// file); writes go straight to the non-blocking socket.
+// The BIO between OpenSSL and a ClientStream. Reads take what receive() put in the inbox; when
+// that read filled the inbox, more is probably waiting, and it is read from the socket at once,
+// straight into OpenSSL's buffer, for as long as reads come back full (a fast answer costs no
+// turn of the loop per read). Otherwise: retry, which OpenSSL reports as SSL_ERROR_WANT_READ, and
+// settle() calls receive(). Writes go straight to the non-blocking socket.
 struct InboxBio {
   static ClientStream& stream(BIO* bio) { return *static_cast<ClientStream*>(BIO_get_data(bio)); }
 
   static int read(BIO* bio, char* out, std::size_t size, std::size_t* got) {
     BIO_clear_retry_flags(bio);
-    auto& inbox = stream(bio).inbox_;
-    *got = std::min(size, inbox.unread.size());
-    if (*got == 0) {
-      if (!inbox.eof) BIO_set_retry_read(bio);
+    auto& s = stream(bio);
+    auto& inbox = s.inbox_;
+    *got = 0;
+    if (!inbox.unread.empty()) {
+      *got = std::min(size, inbox.unread.size());
+      std::memcpy(out, inbox.unread.data(), *got);
+      inbox.unread = inbox.unread.subspan(*got);
+      return 1;
+    }
+    if (inbox.eof) return 0;  // OpenSSL asks BIO_CTRL_EOF whether this is the end
+    if (!inbox.filled) {
+      BIO_set_retry_read(bio);
       return 0;
     }
-    std::memcpy(out, inbox.unread.data(), *got);
-    inbox.unread = inbox.unread.subspan(*got);
-    return 1;
+    const ssize_t n = ::recv(s.socket_.native_handle(), out, size, 0);
+    if (n > 0) {
+      *got = static_cast<std::size_t>(n);
+      inbox.filled = *got == size;
+      return 1;
+    }
+    if (n == 0) {
+      inbox.eof = true;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+      inbox.filled = false;
+      BIO_set_retry_read(bio);
+    }
+    return 0;  // an error: errno stays for settle()
   }
 
   static int write(BIO* bio, const char* data, std::size_t size, std::size_t* put) {
@@ -251,23 +271,14 @@ awaitable<std::pair<asio::error_code, std::size_t>> ClientStream::read_some(std:
 
 awaitable<asio::error_code> ClientStream::receive() {
   if (!inbox_.unread.empty()) co_return asio::error_code();  // OpenSSL has yet to take it
-  // After a short read the socket is drained and a small buffer is enough for the next event;
-  // after a full one more is probably waiting, so read it in one go.
-  std::span<char> room(inbox_.quiet);
-  if (inbox_.filled) {
-    if (!inbox_.burst) inbox_.burst = std::make_unique_for_overwrite<char[]>(Inbox::burst_size);
-    room = {inbox_.burst.get(), Inbox::burst_size};
-  } else {
-    inbox_.burst.reset();
-  }
-  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()), use_tuple);
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(inbox_.space), use_tuple);
   if (ec == asio::error::eof) {
     inbox_.eof = true;  // OpenSSL tells a clean close (after close_notify) from a truncation
     co_return asio::error_code();
   }
   if (ec) co_return ec;
-  inbox_.unread = room.first(n);
-  inbox_.filled = n == room.size();
+  inbox_.unread = std::span<const char>(inbox_.space).first(n);
+  inbox_.filled = n == inbox_.space.size();
   co_return asio::error_code();
 }
 
@@ -314,13 +325,7 @@ void ClientStream::free_record_buffers() {
   if (can_free_buffers()) SSL_free_buffers(ssl_);
 }
 
-void ClientStream::release_buffers() {
-  free_record_buffers();
-  if (inbox_.unread.empty()) {
-    inbox_.burst.reset();
-    inbox_.filled = false;
-  }
-}
+void ClientStream::release_buffers() { free_record_buffers(); }
 
 void ClientStream::cancel() {
   cancelled_ = true;

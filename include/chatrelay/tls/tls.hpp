@@ -44,9 +44,9 @@ class ClientContext {
 // inbox that the coroutine fills with asio's async_read_some (a BIO of our own, tls.cpp). Waiting
 // that way costs no epoll_ctl: asio's async_wait re-arms the socket's registration with
 // EPOLL_CTL_MOD every time, one syscall per arriving event. Unlike asio::ssl::stream it keeps no
-// BIO pair and no staging buffers (about 70 KB per connection there): the inbox holds 1 KiB while
-// the peer is quiet (16 KiB while reads keep filling it), and OpenSSL's own buffers are freed
-// whenever it waits.
+// BIO pair and no staging buffers (about 70 KB per connection there): the inbox holds 1 KiB (when
+// a read fills it, OpenSSL reads what follows from the socket itself), and OpenSSL's own buffers
+// are freed whenever it waits.
 // Reads complete synchronously once data is there, so callers may read into a buffer shared
 // by every connection on the loop. Cancel pending waits with cancel() or through the awaiting
 // coroutine's cancellation: the operation then fails with operation_aborted.
@@ -73,9 +73,8 @@ class ClientStream {
   bool session_reused() const;
   // An idle connection that the peer has closed (or that has unexpected bytes) is not reusable.
   bool idle_and_open();
-  // Frees OpenSSL's record buffers (about 34 KB) and the inbox's burst buffer while the
-  // connection sits unused; they come back on the next read or write. OpenSSL refuses,
-  // harmlessly, while a record is half read.
+  // Frees OpenSSL's record buffers (about 34 KB) while the connection sits unused; they come
+  // back on the next read or write. Refused, harmlessly, while a record is half read.
   void release_buffers();
   // Ends the wait in progress and every later one (operation_aborted): a cancel that lands
   // between two waits of one read or write is not lost. A cancelled stream is not reusable.
@@ -97,9 +96,7 @@ class ClientStream {
 
   // Bytes received for OpenSSL, not yet taken by it.
   struct Inbox {
-    static constexpr std::size_t burst_size = 16 * 1024;
-    std::array<char, 1024> quiet;      // Gemini's streamed events are 300-800 bytes (recordings)
-    std::unique_ptr<char[]> burst;     // while reads keep filling the buffer
+    std::array<char, 1024> space;  // Gemini's streamed events are 300-800 bytes (recordings)
     std::span<const char> unread;
     bool filled = false;  // the last read filled its buffer: more is probably waiting
     bool eof = false;     // the peer closed the TCP connection
