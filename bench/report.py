@@ -190,6 +190,10 @@ def main():
         rel = after / idle
         row("RSS after the streams ended", f"{after:,} KiB", f"idle {idle:,} KiB", f"{rel:.2f}× idle",
             "≤ 1.10× idle", verdict(rel <= 1.10))
+    if foot.get("after_split") and foot.get("idle_split"):
+        (ia, i_f), (aa, af) = (map(int, foot[k].split("/")) for k in ("idle_split", "after_split"))
+        row("  of which anonymous (the process's data) / file-backed (binary and library pages read in)",
+            f"{aa:,} / {af:,} KiB", f"idle {ia:,} / {i_f:,} KiB", f"+{aa - ia:,} / +{af - i_f:,} KiB")
     if foot.get("after_trim_kib") and idle:
         t = int(foot["after_trim_kib"])
         row("RSS after that, once malloc_trim(0) ran (gdb; diagnostic)", f"{t:,} KiB", f"idle {idle:,} KiB",
