@@ -283,9 +283,10 @@ awaitable<asio::error_code> ClientStream::receive() {
 }
 
 // asio's reactor keeps EPOLLOUT in a socket's registration once a write had to wait (the TCP
-// connect always does), and every later read wait re-arms it: an edge-triggered EPOLLOUT then
-// wakes the loop for nothing once per read. A fresh registration after the handshake holds
-// EPOLLIN only; writes that must wait (rare: requests are small) add EPOLLOUT back.
+// connect always does), and each async_wait re-arms the registration: an edge-triggered EPOLLOUT
+// then wakes the loop for nothing. Reads no longer wait that way (receive()), writes rarely do;
+// a fresh registration after the handshake holds EPOLLIN only, for the cost of two epoll_ctl
+// calls per connection.
 asio::error_code ClientStream::reregister() {
   asio::error_code ec;
   const auto protocol = socket_.local_endpoint(ec).protocol();
