@@ -176,9 +176,23 @@ def main():
                 f"p50 {ms(b['p50_us'])}, p99 {ms(b['p99_us'])}", f"p99 {d99 / 1000:+.2f} ms (p50 {d50 / 1000:+.2f} ms)",
                 "–" if target is None else f"added p99 < {target / 1000:g} ms", verdict(ok))
 
+    def proxy_rows(tag, label):
+        """nginx as a pure proxy against the same direct baseline: the floor of a proxy hop here."""
+        L = lat.get(tag) or {}
+        if "proxy" not in L or "direct" not in L:
+            return
+        for metric, name in (("ttft", "time to first token"), ("gap", "inter-chunk gap")):
+            a, b = L["proxy"].get(metric), L["direct"].get(metric)
+            if a and b:
+                row(f"{name}, {label}, **nginx** as the proxy (reference)", f"p50 {ms(a['p50_us'])}, p99 {ms(a['p99_us'])}",
+                    f"p50 {ms(b['p50_us'])}, p99 {ms(b['p99_us'])}",
+                    f"p99 {(a['p99_us'] - b['p99_us']) / 1000:+.2f} ms (p50 {(a['p50_us'] - b['p50_us']) / 1000:+.2f} ms)")
+
     for tag in ("1", "100", "1000"):
         n = (lat.get(tag) or {}).get("streams", int(tag))
-        lat_rows(tag, f"{n} stream{'s' if n != 1 else ''}", {"ttft": 1000, "gap": 500} if n == 100 else {})
+        label = f"{n} stream{'s' if n != 1 else ''}"
+        lat_rows(tag, label, {"ttft": 1000, "gap": 500} if n == 100 else {})
+        proxy_rows(tag, label)
     if lat.get("100-pool"):
         lat_rows("100-pool", f"{lat['100-pool']['streams']} streams, gemini.pool_size=1024 (diagnostic)", {})
 
@@ -308,12 +322,13 @@ def main():
         for tag, L in lat.items():
             if not L:
                 continue
-            for ep in ("relay", "direct"):
+            for ep in ("relay", "direct", "proxy"):
                 s = L.get(ep)
                 if not s:
                     continue
                 t, gp, hb = s.get("ttft") or {}, s.get("gap") or {}, s.get("ttfb") or {}
-                p(f"| {tag} | {'chatrelay' if ep == 'relay' else 'fake direct (TLS)'} | {s['rounds']} | {s['ok']} | "
+                who = {"relay": "chatrelay", "direct": "fake direct (TLS)", "proxy": "nginx proxy → fake"}[ep]
+                p(f"| {tag} | {who} | {s['rounds']} | {s['ok']} | "
                   f"{s['connect_failures'] + sum(s['errors'].values())} {json.dumps(s['errors']) if s['errors'] else ''} | "
                   f"{s['tokens_min']}–{s['tokens_max']} | {ms(hb.get('p50_us'))} / {ms(hb.get('p99_us'))} | {ms(t.get('p50_us'))} / {ms(t.get('p99_us'))} / {ms(t.get('max_us'))} | "
                   f"{ms(gp.get('p50_us'))} / {ms(gp.get('p99_us'))} / {ms(gp.get('max_us'))} | {s['client_cpu_pct']} |")

@@ -3,8 +3,9 @@
 
   latency  N concurrent streams, one request each, against chatrelay (--relay-port: POST
            /api/chat/stream, NDJSON, a token is a {"type":"token" line) and/or straight against the
-           fake Gemini (--direct-port --ca: the Gemini path over TLS, a token is a "data: " event),
-           rounds alternating between the two. Time to first token = request written → first token
+           fake Gemini (--direct-port --ca: the Gemini path over TLS, a token is a "data: " event)
+           and/or a plain-HTTP reverse proxy in front of it (--proxy-port: the Gemini path, e.g.
+           nginx), rounds alternating between them. Time to first token = request written → first token
            bytes read; gaps = between consecutive tokens (tokens read together: 0); ttfb = request
            written → response head read (both answer the head at once). perf_counter_ns.
   hold     opens N chatrelay streams (ramped), waits until every one has its first token, samples
@@ -215,8 +216,12 @@ async def latency(args):
         targets.append(("relay", "chatrelay", args.relay_port, None))
     if args.direct_port:
         targets.append(("direct", "gemini", args.direct_port, ssl.create_default_context(cafile=args.ca)))
+    if args.proxy_port:
+        targets.append(("proxy", "gemini", args.proxy_port, None))
     if args.warmup and args.relay_port:
         await one_pass(args, "chatrelay", args.relay_port, None)  # fills the upstream pool
+    if args.warmup and args.proxy_port:
+        await one_pass(args, "gemini", args.proxy_port, None)  # the proxy's upstream pool too
     passes = {name: [] for name, *_ in targets}
     for _ in range(args.rounds):
         for name, target, port, sslctx in targets:
@@ -303,6 +308,7 @@ def main():
     ap.add_argument("--relay-port", type=int, help="chatrelay (plain HTTP, POST /api/chat/stream)")
     ap.add_argument("--direct-port", type=int, help="latency: the fake Gemini itself (TLS, Gemini path)")
     ap.add_argument("--ca", help="CA file for --direct-port")
+    ap.add_argument("--proxy-port", type=int, help="latency: a plain-HTTP proxy in front of the fake (Gemini path)")
     ap.add_argument("--streams", type=int, default=1)
     ap.add_argument("--spread-ms", type=float, default=20.0, help="latency: start requests over this long")
     ap.add_argument("--connect-concurrency", type=int, default=256)
@@ -315,8 +321,8 @@ def main():
     args = ap.parse_args()
     if args.mode == "hold" and not (args.rss_pid and args.relay_port):
         ap.error("hold needs --relay-port and --rss-pid")
-    if args.mode == "latency" and not (args.relay_port or args.direct_port):
-        ap.error("latency needs --relay-port and/or --direct-port")
+    if args.mode == "latency" and not (args.relay_port or args.direct_port or args.proxy_port):
+        ap.error("latency needs --relay-port, --direct-port and/or --proxy-port")
     if args.direct_port and not args.ca:
         ap.error("--direct-port needs --ca")
     result = asyncio.run(latency(args) if args.mode == "latency" else hold(args))
