@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cassert>
+#include <charconv>
 #include <optional>
 #include <vector>
 
@@ -72,11 +73,21 @@ struct Client::Impl {
   // results own their strings, so concurrent calls on this one thread can share it.
   EventParser events;
 
+  // The address when base_url names an IP literal (a local fake or proxy): no lookup then, and no
+  // thread for asio's resolver.
+  std::optional<tcp::endpoint> literal;
+
   Impl(asio::io_context& io_, const config::GeminiSettings& s)
       : io(io_), settings(s), endpoint(parse_endpoint(s.base_url)), tls_ctx(s.ca_file),
         connects(io_.get_executor(), max_concurrent_connects) {
     policy.max_retries = s.max_retries;
     policy.max_retry_wait_s = s.max_retry_wait_s;
+    asio::error_code ec;
+    const auto address = asio::ip::make_address(endpoint.host, ec);
+    unsigned port = 0;
+    const auto* end = endpoint.port.data() + endpoint.port.size();
+    if (!ec && std::from_chars(endpoint.port.data(), end, port).ptr == end && port <= 65535)
+      literal.emplace(address, static_cast<unsigned short>(port));
   }
 
   // One call's state: the connection and the decoders.
@@ -112,14 +123,20 @@ struct Client::Impl {
     call.turn.emplace(connects);
     co_await call.turn->enter();
     call.go_on();
-    auto [rec, results] = co_await call.resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
-    if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
-    call.go_on();
+    std::vector<tcp::endpoint> addresses;
+    if (literal) {
+      addresses.push_back(*literal);
+    } else {
+      auto [rec, results] = co_await call.resolver.async_resolve(endpoint.host, endpoint.port, use_tuple);
+      if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
+      call.go_on();
+      addresses.assign(results.begin(), results.end());
+    }
     call.conn = std::make_unique<tls::ClientStream>(io, tls_ctx);
     // The condition stops a cancelled connect from going on to the next address.
     auto [cec, ep] = co_await asio::async_connect(
-        call.conn->socket(), results, [&call](const asio::error_code&, const tcp::endpoint&) { return !call.cancelled; },
-        use_tuple);
+        call.conn->socket(), addresses,
+        [&call](const asio::error_code&, const tcp::endpoint&) { return !call.cancelled; }, use_tuple);
     if (cec) throw std::system_error(cec, "connect");
     call.go_on();
     call.conn->socket().set_option(tcp::no_delay(true));
