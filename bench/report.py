@@ -198,8 +198,12 @@ def main():
 
     # footprint
     idle = int(foot["idle_kib"]) if foot.get("idle_kib") else None
+    warm = int(foot["warm_kib"]) if foot.get("warm_kib") else None
     if idle:
         row("RSS idle (fresh process, after /health)", f"{idle:,} KiB", "–", "–")
+    if warm:
+        row("RSS idle, warm (after one chat turn end to end, then quiet)", f"{warm:,} KiB", f"fresh idle {idle:,} KiB",
+            f"+{warm - idle:,} KiB")
     for tag in ("small", "large"):
         h = hold.get(tag)
         if not h or not idle:
@@ -214,17 +218,21 @@ def main():
             "≤ 40 KiB/stream" if judged else "–", verdict(ok))
     if foot.get("after_kib") and idle:
         after = int(foot["after_kib"])
-        rel = after / idle
-        row("RSS after the streams ended", f"{after:,} KiB", f"idle {idle:,} KiB", f"{rel:.2f}× idle",
-            "≤ 1.10× idle", verdict(rel <= 1.10))
-    if foot.get("after_split") and foot.get("idle_split"):
-        (ia, i_f), (aa, af) = (map(int, foot[k].split("/")) for k in ("idle_split", "after_split"))
-        row("  of which anonymous (the process's data) / file-backed (binary and library pages read in)",
-            f"{aa:,} / {af:,} KiB", f"idle {ia:,} / {i_f:,} KiB", f"+{aa - ia:,} / +{af - i_f:,} KiB")
+        base = warm or idle
+        rel = after / base
+        fresh = f" ({after / idle:.2f}× fresh idle)" if warm else ""
+        row("RSS after the streams ended", f"{after:,} KiB", f"{'warm ' if warm else ''}idle {base:,} KiB",
+            f"{rel:.2f}× {'warm ' if warm else ''}idle{fresh}", "≤ 1.10× idle", verdict(rel <= 1.10))
+    for key, label in (("idle_split", "fresh idle"), ("warm_split", "warm idle")):
+        if foot.get("after_split") and foot.get(key):
+            (ia, i_f), (aa, af) = (map(int, foot[k].split("/")) for k in (key, "after_split"))
+            row(f"  of which anonymous (the process's data) / file-backed (binary and library pages read in), vs {label}",
+                f"{aa:,} / {af:,} KiB", f"{label} {ia:,} / {i_f:,} KiB", f"{aa - ia:+,} / {af - i_f:+,} KiB")
     if foot.get("after_trim_kib") and idle:
         t = int(foot["after_trim_kib"])
-        row("RSS after that, once malloc_trim(0) ran (gdb; diagnostic)", f"{t:,} KiB", f"idle {idle:,} KiB",
-            f"{t / idle:.2f}× idle")
+        base = warm or idle
+        row("RSS after that, once malloc_trim(0) ran again from gdb (diagnostic: what glibc still held)",
+            f"{t:,} KiB", f"{'warm ' if warm else ''}idle {base:,} KiB", f"{t / base:.2f}× {'warm ' if warm else ''}idle")
     if foot.get("binary_bytes"):
         b = int(foot["binary_bytes"])
         s = int(foot.get("stripped_bytes") or 0)

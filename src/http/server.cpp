@@ -1,12 +1,11 @@
 // Server: bind/listen, the accept loop with the connection cap, and graceful shutdown.
 #include "chatrelay/http/server.hpp"
 
-#include <malloc.h>
-
 #include <cmath>
 
 #include "chatrelay/core/constant_time.hpp"
 #include "chatrelay/core/deadline.hpp"
+#include "chatrelay/core/heap.hpp"
 #include "chatrelay/core/log.hpp"
 #include "connection.hpp"
 #include "chatrelay/core/socket_records.hpp"
@@ -117,7 +116,9 @@ void Server::detach(std::list<Connection*>::iterator it) {
     trim_.expires_after(std::chrono::milliseconds(500));
     trim_.async_wait([this](asio::error_code ec) {
       trim_armed_ = false;
-      if (!ec && connections_.empty()) malloc_trim(0);
+      if (ec || !connections_.empty()) return;
+      release_socket_records(io_);  // a timer's completion: the one safe place (socket_records.hpp)
+      give_back_free_memory();
     });
   }
   if (shutting_down_ && connections_.empty() && on_drained_) {

@@ -135,25 +135,32 @@ class BurstOfStreamsTest(unittest.TestCase):
             self.assertEqual(relay.chat([user("warm up")])[2][-1]["type"], "complete")
             time.sleep(1)  # malloc_trim after 0.5 s without connections
             fds_before, rss_before = fd_count(pid), rss_kib(pid)
-            held = []
-            try:
-                for _ in range(self.STREAMS):
-                    held.append(relay.open_unread_stream([user("hi")]))
-                self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == self.STREAMS, 60, 0.2),
-                                "every stream reached the upstream")
-                peak = rss_kib(pid)
-            finally:
-                for s in held:
-                    s.close()
-            self.assertTrue(wait_until(lambda: fd_count(pid) <= fds_before, 30, 0.2), "every fd closed")
-            wait_until(lambda: rss_kib(pid) < rss_before + 4096, 5, 0.2)
-            rss_after = rss_kib(pid)
-            print(f"\n{self.STREAMS} streams: RSS {rss_before} KiB -> {peak} KiB -> after {rss_after} KiB")
-            if not SANITIZED:
-                # What stays is mostly asio's reactor records, 2 sockets per stream, ~190 bytes each,
-                # kept side by side (socket_records.hpp). When the upstream sockets took theirs one
-                # by one, they pinned freed pages: +6.5 MB after 2,000 streams instead of +2.9 MB.
-                self.assertLess(rss_after, rss_before + 4096, "RSS back near its level before")
+            # Twice: the second burst needs socket records again after the first one's were freed.
+            for burst in (1, 2):
+                held = []
+                try:
+                    for _ in range(self.STREAMS):
+                        held.append(relay.open_unread_stream([user("hi")]))
+                    self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == self.STREAMS, 60, 0.2),
+                                    "every stream reached the upstream")
+                    peak = rss_kib(pid)
+                finally:
+                    for s in held:
+                        s.close()
+                self.assertTrue(wait_until(lambda: fd_count(pid) <= fds_before, 30, 0.2), "every fd closed")
+                wait_until(lambda: rss_kib(pid) <= rss_before * 1.1, 5, 0.2)
+                rss_after = rss_kib(pid)
+                print(f"\nburst {burst} of {self.STREAMS} streams: RSS {rss_before} KiB -> {peak} KiB "
+                      f"-> after {rss_after} KiB")
+                if not SANITIZED:
+                    # Half a second after the last connection closed, chatrelay deletes the socket
+                    # records asio would keep (~190 bytes a socket), shrinks asio's timer queue,
+                    # and trims the heap, glibc's per-thread cache included (core/heap.hpp). With
+                    # the records kept: +2.9 MB after 2,000 streams.
+                    self.assertLessEqual(rss_after, rss_before * 1.1, "RSS back within 10% of idle")
+                fake.set_scenarios(["normal"])
+                self.assertEqual(relay.chat([user("still fine?")])[2][-1]["type"], "complete")
+                time.sleep(1)
 
 
 class UpstreamFaultsLeaveNothingTest(unittest.TestCase):
