@@ -101,7 +101,7 @@ def main():
     order = [l.strip() for l in (read(os.path.join(d, "order")) or "").splitlines() if l.strip()]
     w = {name: wrk_record(d, name) for name in order}
     g = w.get
-    lat = {tag: read_json(os.path.join(d, f"latency-{tag}.json")) for tag in ("1", "100", "1000", "100-pool")}
+    lat = {tag: read_json(os.path.join(d, f"latency-{tag}.json")) for tag in ("1", "100", "1000", "1000-pool")}
     hold = {n: read_json(os.path.join(d, f"hold-{n}.json")) for n in ("small", "large")}
     start = read_json(os.path.join(d, "startup.json"))
     rows = []
@@ -193,8 +193,8 @@ def main():
         label = f"{n} stream{'s' if n != 1 else ''}"
         lat_rows(tag, label, {"ttft": 1000, "gap": 500} if n == 100 else {})
         proxy_rows(tag, label)
-    if lat.get("100-pool"):
-        lat_rows("100-pool", f"{lat['100-pool']['streams']} streams, gemini.pool_size=1024 (diagnostic)", {})
+    if lat.get("1000-pool"):
+        lat_rows("1000-pool", f"{lat['1000-pool']['streams']} streams, gemini.pool_size=1024 (diagnostic)", {})
 
     # footprint
     idle = int(foot["idle_kib"]) if foot.get("idle_kib") else None
