@@ -57,6 +57,9 @@ class Server {
   void close_stream(const std::string& peer);
 
  private:
+  // Gives memory back once no connection has been open for give_back_after (see detach).
+  void arm_give_back(std::chrono::steady_clock::duration after);
+
   asio::io_context& io_;
   config::ServerSettings settings_;
   const Router& router_;
@@ -66,8 +69,9 @@ class Server {
   asio::steady_timer grace_;
   bool shutting_down_ = false;
   RateLimiter ip_limiter_;
-  asio::steady_timer trim_;  // malloc_trim once quiet (see detach)
+  asio::steady_timer trim_;  // gives memory back once quiet (see detach)
   bool trim_armed_ = false;
+  std::chrono::steady_clock::time_point quiet_since_;  // when the last connection closed
   std::unordered_map<std::string, std::size_t> streams_per_ip_;
   std::function<void()> on_drained_;
   std::array<char, 16 * 1024> read_buffer_;
