@@ -90,6 +90,35 @@ def ratio(a, b):
     return a["rps"] / b["rps"]
 
 
+def histogram(path, name):
+    """Cumulative bucket counts {le: count}, count and sum of one Prometheus histogram."""
+    text = read(path) or ""
+    buckets, count, total = {}, 0, 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "_bucket{le=\""):
+            le = line.split('"')[1]
+            buckets[float("inf") if le == "+Inf" else float(le)] = int(line.split()[-1])
+        elif line.startswith(name + "_count "):
+            count = int(line.split()[-1])
+        elif line.startswith(name + "_sum "):
+            total = float(line.split()[-1])
+    return buckets, count, total
+
+
+def own_ttft(d, tag):
+    """chatrelay's added-TTFT histogram over one latency pass: the snapshot after minus the one before."""
+    name = "chatrelay_added_ttft_seconds"
+    b0, c0, s0 = histogram(os.path.join(d, f"metrics-before-{tag}.txt"), name)
+    b1, c1, s1 = histogram(os.path.join(d, f"metrics-after-{tag}.txt"), name)
+    n = c1 - c0
+    if not b1 or n <= 0:
+        return None
+    cum = {le: b1[le] - b0.get(le, 0) for le in sorted(b1)}
+    p99 = next(le for le, c in cum.items() if c >= 0.99 * n)
+    return {"count": n, "mean_ms": (s1 - s0) / n * 1000, "le_0.5": cum.get(0.0005, 0) / n,
+            "le_1": cum.get(0.001, 0) / n, "p99_le_ms": p99 * 1000}
+
+
 def verdict(ok):
     return "–" if ok is None else ("**PASS**" if ok else "**FAIL**")
 
@@ -193,6 +222,12 @@ def main():
         label = f"{n} stream{'s' if n != 1 else ''}"
         lat_rows(tag, label, {"ttft": 1000, "gap": 500} if n == 100 else {})
         proxy_rows(tag, label)
+        own = own_ttft(d, tag)
+        if own:
+            row(f"chatrelay's own share of time to first token, {label} (its /metrics histogram: request read → "
+                f"first chunk written, minus the wait for Gemini's first event)",
+                f"mean {own['mean_ms']:.2f} ms; {own['le_0.5']:.1%} ≤ 0.5 ms, {own['le_1']:.1%} ≤ 1 ms",
+                f"{own['count']:,} streams", f"p99 ≤ {own['p99_le_ms']:g} ms")
     if lat.get("1000-pool"):
         lat_rows("1000-pool", f"{lat['1000-pool']['streams']} streams, gemini.pool_size=1024 (diagnostic)", {})
 
