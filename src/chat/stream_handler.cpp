@@ -141,8 +141,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   if (!settings_.gemini.api_key || settings_.gemini.api_key->empty()) {
     append_error(out, "invalid_api_key",
                  "No Gemini API key is configured. Set GEMINI_API_KEY (or gemini.api_key) and restart chatrelay.");
-    co_await ex.write_chunk(out);
-    co_await ex.finish_stream();
+    co_await ex.finish_stream(out);
     gauge.ended(m.streams_error);
     co_return;
   }
@@ -233,7 +232,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
                                    log::kv("attempts", outcome.attempts)});
     }
   }
-  co_await ex.write_chunk(out);
+  co_await ex.finish_stream(out);  // the terminal chunk and the end of the stream, in one write
   m.stream_bytes += out.size();
   gauge.ended(completed ? m.streams_complete : m.streams_error);
   if (completed) {
@@ -242,7 +241,6 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
     chat.messages.push_back({memory::Role::model, std::move(answer.text)});
     sessions_.append(session_id, std::move(chat.messages));
   }
-  co_await ex.finish_stream();
 }
 
 }  // namespace chatrelay::chat

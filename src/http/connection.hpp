@@ -32,7 +32,7 @@ class Connection final : public Exchange {
   awaitable<void> respond(Response r) override;
   awaitable<void> start_stream(int status, std::string_view content_type, std::vector<Header> headers) override;
   awaitable<void> write_chunk(std::string_view data) override;
-  awaitable<void> finish_stream() override;
+  awaitable<void> finish_stream(std::string_view last = {}) override;
   void on_forced_shutdown(std::function<void()> f) override;
   std::size_t bytes_sent() const override { return body_bytes_; }
   std::string_view request_id() const override { return request_id_; }

@@ -30,8 +30,9 @@ class Exchange {
   // upstream again only afterwards). Throws on I/O failure or when the client stalls longer
   // than the write timeout.
   virtual awaitable<void> write_chunk(std::string_view data) = 0;
-  // Sends the terminating zero-length chunk.
-  virtual awaitable<void> finish_stream() = 0;
+  // Sends `last` (when not empty) as one HTTP chunk and the terminating zero-length chunk, in
+  // one write. Throws like write_chunk.
+  virtual awaitable<void> finish_stream(std::string_view last = {}) = 0;
   // Runs `f` when the server's shutdown grace period runs out (at once when it already has): the
   // handler then ends its stream with an error chunk. One callback at a time; nullptr removes it.
   virtual void on_forced_shutdown(std::function<void()> f) = 0;
