@@ -22,7 +22,7 @@ constexpr std::string_view last_chunk = "0\r\n\r\n";
 
 }  // namespace
 
-Connection::Connection(Server& server, tcp::socket socket)
+Connection::Connection(Server& server, tcp::socket socket, const tcp::endpoint& peer)
     : server_(server),
       settings_(server.settings()),
       socket_(std::move(socket)),
@@ -36,8 +36,7 @@ Connection::Connection(Server& server, tcp::socket socket)
   ++metrics::registry().connections_active;
   asio::error_code ec;
   socket_.non_blocking(true, ec);  // receive() reads without waiting
-  auto remote = socket_.remote_endpoint(ec);
-  if (!ec) peer_ = remote.address().to_string();
+  peer_ = peer.address().to_string();
 }
 
 Connection::~Connection() {

@@ -17,7 +17,8 @@ namespace chatrelay::http {
 
 class Connection final : public Exchange {
  public:
-  Connection(Server& server, tcp::socket socket);
+  // `peer`: the client's address, as accept(2) gave it.
+  Connection(Server& server, tcp::socket socket, const tcp::endpoint& peer);
   ~Connection() override;
 
   awaitable<void> run();

@@ -38,7 +38,8 @@ std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
 
 awaitable<void> Server::accept_loop() {
   while (acceptor_.is_open()) {
-    auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+    tcp::endpoint peer;  // filled by accept(2) itself: no getpeername(2) per connection
+    auto [ec, socket] = co_await acceptor_.async_accept(peer, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
       // EMFILE and friends: back off briefly instead of spinning.
@@ -54,7 +55,7 @@ awaitable<void> Server::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     socket_opening(io_);
-    auto conn = std::make_unique<Connection>(*this, std::move(socket));
+    auto conn = std::make_unique<Connection>(*this, std::move(socket), peer);
     auto* raw = conn.get();
     asio::co_spawn(io_, raw->run(), [c = std::move(conn)](std::exception_ptr) mutable { c.reset(); });
   }
