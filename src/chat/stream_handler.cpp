@@ -3,6 +3,7 @@
 #include "chatrelay/chat/stream_handler.hpp"
 
 #include <cmath>
+#include <utility>
 #include <variant>
 
 #include "chatrelay/chat/artifacts.hpp"
@@ -128,12 +129,17 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
     body = gemini::build_request_body(conversation, options_);
   }
 
-  // Built before the co_await: GCC 12 miscompiles brace-initialised temporaries inside one.
+  // The head goes out once the Gemini request has (see Client::WaitHook), or before anything else
+  // is written. Built before any co_await: GCC 12 miscompiles brace-initialised temporaries inside one.
   std::vector<http::Header> stream_headers;
   stream_headers.push_back({"Cache-Control", "no-cache"});
   stream_headers.push_back({"X-Accel-Buffering", "no"});
   stream_headers.push_back({"X-Session-Id", session_id});
-  co_await ex.start_stream(200, "application/x-ndjson", std::move(stream_headers));
+  bool head_sent = false;
+  auto send_head = [&]() -> awaitable<void> {
+    if (std::exchange(head_sent, true)) co_return;
+    co_await ex.start_stream(200, "application/x-ndjson", std::move(stream_headers));
+  };
   StreamGauge gauge;
   auto& m = metrics::registry();
 
@@ -141,6 +147,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   if (!settings_.gemini.api_key || settings_.gemini.api_key->empty()) {
     append_error(out, "invalid_api_key",
                  "No Gemini API key is configured. Set GEMINI_API_KEY (or gemini.api_key) and restart chatrelay.");
+    co_await send_head();
     co_await ex.finish_stream(out);
     gauge.ended(m.streams_error);
     co_return;
@@ -167,6 +174,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
       if (ev.block_reason) answer.block_reason = ev.block_reason;
       if (ev.model_version) answer.model_version = ev.model_version;
     }
+    co_await send_head();  // a no-op: the client's wait hook has sent it
     co_await ex.write_chunk(out);  // one gathered write per upstream read
     m.stream_bytes += out.size();
     if (first) {
@@ -187,7 +195,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   gemini::StreamOutcome outcome;
   bool too_large = false;
   try {
-    outcome = co_await client_.stream(settings_.gemini.model, body, sink, ex.request_id(), &stop);
+    outcome = co_await client_.stream(settings_.gemini.model, body, sink, ex.request_id(), &stop, send_head);
   } catch (const AnswerTooLarge&) {
     too_large = true;  // the upstream call is closed already: its frame is gone
   }
@@ -232,6 +240,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
                                    log::kv("attempts", outcome.attempts)});
     }
   }
+  co_await send_head();  // a call stopped before it waited for Gemini
   co_await ex.finish_stream(out);  // the terminal chunk and the end of the stream, in one write
   m.stream_bytes += out.size();
   gauge.ended(completed ? m.streams_complete : m.streams_error);

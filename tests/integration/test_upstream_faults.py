@@ -15,6 +15,25 @@ def last(chunks):
     return chunks[-1]
 
 
+def head_wait(relay, timeout=5):
+    """(seconds from a chat request written to its response head read, the head)."""
+    s = socket.create_connection(("127.0.0.1", relay.port), timeout=timeout)
+    try:
+        body = json.dumps({"messages": [user("hi")]}).encode()
+        t0 = time.monotonic()
+        s.sendall(b"POST /api/chat/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        head = b""
+        while b"\r\n\r\n" not in head:
+            piece = s.recv(65536)
+            if not piece:
+                break
+            head += piece
+        return time.monotonic() - t0, head
+    finally:
+        s.close()
+
+
 class TlsIdentityTest(unittest.TestCase):
     def test_certificate_for_another_host_is_refused(self):
         with tempfile.TemporaryDirectory() as tls_dir:
@@ -55,6 +74,16 @@ class TimeoutTest(unittest.TestCase):
         self.assertLess(time.monotonic() - t0, 3)
         self.assertTrue(wait_until(lambda: self.fake.stats()["open_streams"] == 0, 2))
 
+    def test_the_head_does_not_wait_for_gemini_on_a_pooled_connection(self):
+        # The request goes out on the pooled connection first, then the head: not after Gemini answers.
+        self.relay.chat([user("hi")])  # leaves a pooled connection
+        self.fake.set_scenarios(["stall-headers"])
+        waited, head = head_wait(self.relay)
+        self.assertTrue(head.startswith(b"HTTP/1.1 200 "), head)
+        self.assertIn(b"x-session-id:", head.lower())
+        self.assertLess(waited, 0.5)  # Gemini's first-byte timeout here is 1 s
+        self.assertTrue(wait_until(lambda: self.fake.stats()["requests"] >= 2, 2))
+
     def test_stall_between_events(self):
         self.fake.set_scenarios(["stall"])
         status, _, chunks = self.relay.chat([user("hi")])
@@ -94,6 +123,10 @@ class DeadUpstreamTest(unittest.TestCase):
             with Chatrelay(env={"GEMINI_BASE_URL": f"https://127.0.0.1:{port}",
                                 "CHATRELAY_GEMINI_CONNECT_TIMEOUT_S": "1",
                                 "CHATRELAY_GEMINI_MAX_RETRIES": "0"}) as relay:
+                # With no connection to reuse, the head goes out before the connect, not after it.
+                waited, head = head_wait(relay)
+                self.assertTrue(head.startswith(b"HTTP/1.1 200 "), head)
+                self.assertLess(waited, 0.5)  # the connect timeout is 1 s
                 t0 = time.monotonic()
                 status, _, chunks = relay.chat([user("hi")])
                 self.assertEqual(last(chunks)["code"], "upstream_unavailable")

@@ -51,12 +51,20 @@ class Client {
   // Receives the events decoded from one upstream read, in order; the next read starts only
   // after the returned awaitable completes (backpressure).
   using EventSink = std::function<awaitable<void>(std::span<const EventData>)>;
+  // Awaited once per stream() call, at the first point where it waits for Gemini: right after the
+  // request is written on a pooled connection, or before a new connection is opened (its
+  // handshake takes round trips). Where a caller answers its own client first (the chat
+  // handler's response head). A failure in it is the caller's, thrown out of stream() like the
+  // sink's.
+  using WaitHook = std::function<awaitable<void>()>;
 
   // Streams one generateContent call for `body` (see request_builder). Cancelling the awaiting
   // coroutine closes the upstream connection at once. Throws only on cancellation (and what the
-  // sink throws). `request_id` goes on the call's log lines. Counts go to metrics::registry().
+  // sink and `waiting` throw). `request_id` goes on the call's log lines. Counts go to
+  // metrics::registry().
   awaitable<StreamOutcome> stream(const std::string& model, const std::string& body, EventSink sink,
-                                  std::string_view request_id = {}, StopSignal* stop = nullptr);
+                                  std::string_view request_id = {}, StopSignal* stop = nullptr,
+                                  WaitHook waiting = {});
 
   // Closes pooled idle connections (shutdown).
   void close_idle();
