@@ -187,6 +187,43 @@ TEST_CASE("the head's line structure is strict whatever the split") {
             .error_status == 400);
 }
 
+TEST_CASE("HeadScanner names the offending byte, and stops at the head's end, whatever the split") {
+  struct Case {
+    std::string bytes;
+    std::size_t offset;  // of the offending byte in `bytes`; npos: nothing wrong
+    const char* reason;
+  };
+  const std::vector<Case> cases = {
+      {"GET / HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", 23, "Bare LF in message head"},
+      {"GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n", 24, "Bare CR in message head"},
+      {"GET / HTTP/1.1\r\nHost: a\r\n x\r\n\r\n", 25, "Obsolete line folding in header"},
+      {"GET / HTTP/1.1\r\n:x\r\n\r\n", 16, "Empty header name"},
+      {"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\nbody \n\r: after the head", std::string::npos, nullptr},
+  };
+  for (const auto& c : cases) {
+    for (std::size_t i = 0; i <= c.bytes.size(); ++i) {
+      INFO(c.bytes << " split at " << i);
+      HeadScanner scan;
+      auto first = scan.scan(std::string_view(c.bytes).substr(0, i));
+      if (first.reason != nullptr) {
+        CHECK(first.offset == c.offset);
+        CHECK(std::string(first.reason) == c.reason);
+        continue;
+      }
+      CHECK(first.offset == i);
+      auto second = scan.scan(std::string_view(c.bytes).substr(i));
+      if (c.reason == nullptr) {
+        CHECK(second.reason == nullptr);
+        CHECK(scan.done());
+      } else {
+        REQUIRE(second.reason != nullptr);
+        CHECK(i + second.offset == c.offset);
+        CHECK(std::string(second.reason) == c.reason);
+      }
+    }
+  }
+}
+
 TEST_CASE("a header name that arrives in pieces counts toward the limit once") {
   const MessageParser::Limits small{64, 16};
   // 20 + 7 + 4 + 28 = 59 bytes of head as counted: within 64 however it is read.
