@@ -73,7 +73,10 @@ int main(int argc, char** argv) {
   }
   cr::log::configure(settings.log.level, settings.log.format);
 
-  asio::io_context io(1);
+  // One thread runs the loop and it alone touches sockets and timers: no locks around the
+  // reactor's per-socket state. (asio's resolver thread only posts completions to the scheduler,
+  // which keeps its lock.)
+  asio::io_context io(ASIO_CONCURRENCY_HINT_UNSAFE_IO);
   std::optional<cr::gemini::Client> client;
   try {
     client.emplace(io, settings.gemini);

@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <list>
+#include <optional>
 #include <string>
 
 #include "chatrelay/core/asio.hpp"
@@ -29,14 +30,13 @@ class Connection final : public Exchange {
 
   // Exchange
   const Message& request() const override { return parser_.message(); }
-  std::vector<Header>& response_headers() override { return extra_headers_; }
   awaitable<void> respond(Response r) override;
   awaitable<void> start_stream(int status, std::string_view content_type, std::vector<Header> headers) override;
   awaitable<void> write_chunk(std::string_view data) override;
   awaitable<void> finish_stream(std::string_view last = {}) override;
   void on_forced_shutdown(std::function<void()> f) override;
   std::size_t bytes_sent() const override { return body_bytes_; }
-  std::string_view request_id() const override { return request_id_; }
+  std::string_view request_id() const override { return common_headers_.front().value; }
   std::chrono::steady_clock::time_point started_at() const override { return request_start_; }
   void annotate(std::string_view key, double value) override;
 
@@ -46,6 +46,12 @@ class Connection final : public Exchange {
   awaitable<void> serve();
   awaitable<ReadOutcome> read_request(bool first);
   awaitable<void> handle_request();
+  // Starts the request's bookkeeping (id, CORS headers, route) and gives the answer when it is not
+  // a stream (the plain routes, refusals); for an admitted stream, nullopt and `stream` set.
+  std::optional<Response> begin_request(const Route*& stream);
+  awaitable<void> run_stream(const Route& route);
+  // Serializes `r` into out_ and notes its status and size.
+  void prepare_response(const Response& r);
   awaitable<void> send_error_and_close(int status, std::string_view detail);
   awaitable<void> watch_client();
   // The next bytes from the client, read into the server's shared buffer: valid until the next
@@ -70,8 +76,9 @@ class Connection final : public Exchange {
   static constexpr std::size_t max_pending = 16 * 1024;  // then stop reading (backpressure)
   std::string out_;  // serialized head/response, reused
 
-  std::vector<Header> extra_headers_;
-  std::string request_id_;
+  // What every answer to the current request carries: X-Request-Id (the request's id; the entry
+  // stays from request to request, so no allocation per request), then CORS headers if any.
+  std::vector<Header> common_headers_{Header{"X-Request-Id", {}}};
   std::string_view route_label_ = "unmatched";  // for metrics: a route path, "preflight" or "unmatched"
   std::vector<std::pair<std::string_view, double>> annotations_;
   std::chrono::steady_clock::time_point request_start_;

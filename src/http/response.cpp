@@ -54,23 +54,26 @@ void append_headers(const std::vector<Header>& headers, std::string& out) {
 
 }  // namespace
 
-void serialize(const Response& r, bool keep_alive, bool head_only, std::string& out) {
+void serialize(const Response& r, bool keep_alive, bool head_only, std::string& out,
+               const std::vector<Header>& common) {
   append_status_line(r.status, out);
   if (!r.content_type.empty()) out.append("Content-Type: ").append(r.content_type).append("\r\n");
   char len[24];
   auto end = std::to_chars(len, len + sizeof len, r.body.size()).ptr;
   out.append("Content-Length: ").append(len, end).append("\r\n");
   append_headers(r.headers, out);
+  append_headers(common, out);
   if (!keep_alive || r.close) out.append("Connection: close\r\n");
   out.append("\r\n");
   if (!head_only) out.append(r.body);
 }
 
 void serialize_stream_head(int status, std::string_view content_type, const std::vector<Header>& headers,
-                           bool keep_alive, std::string& out) {
+                           bool keep_alive, std::string& out, const std::vector<Header>& common) {
   append_status_line(status, out);
   out.append("Content-Type: ").append(content_type).append("\r\nTransfer-Encoding: chunked\r\n");
   append_headers(headers, out);
+  append_headers(common, out);
   if (!keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n");
 }

@@ -18,8 +18,6 @@ class Exchange {
   virtual ~Exchange() = default;
 
   virtual const Message& request() const = 0;
-  // Extra headers every answer to this request carries (CORS, X-Request-Id).
-  virtual std::vector<Header>& response_headers() = 0;
 
   // A complete answer instead of a stream (validation refusals). Throws on I/O failure.
   virtual awaitable<void> respond(Response r) = 0;

@@ -11,7 +11,7 @@ namespace chatrelay::http {
 
 struct Response {
   int status = 200;
-  std::string content_type = "application/json";
+  std::string_view content_type = "application/json";  // a literal: no copy per response
   std::vector<Header> headers;  // extra headers, names as they should be sent
   std::string body;
   bool close = false;  // send Connection: close and close after writing
@@ -27,12 +27,14 @@ std::string_view reason_phrase(int status);
 // FastAPI's error shape: {"detail":"…"}.
 Response json_error(int status, std::string_view detail);
 
-// Appends the status line and headers (Content-Length, Connection when needed) and, unless
-// `head_only`, the body.
-void serialize(const Response& r, bool keep_alive, bool head_only, std::string& out);
+// Appends the status line and headers (Content-Length, `r.headers`, then `common`: what every
+// answer to the request carries, such as X-Request-Id and CORS; Connection when needed) and,
+// unless `head_only`, the body.
+void serialize(const Response& r, bool keep_alive, bool head_only, std::string& out,
+               const std::vector<Header>& common = {});
 
-// Appends the head of a chunked streaming response (no body).
+// Appends the head of a chunked streaming response (no body): `headers`, then `common`.
 void serialize_stream_head(int status, std::string_view content_type, const std::vector<Header>& headers,
-                           bool keep_alive, std::string& out);
+                           bool keep_alive, std::string& out, const std::vector<Header>& common = {});
 
 }  // namespace chatrelay::http

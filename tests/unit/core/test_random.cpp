@@ -14,6 +14,18 @@ TEST_CASE("random_hex_id is 32 lower-case hex characters and does not repeat") {
   }
 }
 
+TEST_CASE("assign_random_hex_id replaces what the string held, in place") {
+  std::string id = "a client's id that was longer than thirty-two characters";
+  chatrelay::assign_random_hex_id(id);
+  REQUIRE(id.size() == 32);
+  CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+  const char* storage = id.data();
+  const std::string before = id;
+  chatrelay::assign_random_hex_id(id);
+  CHECK(id != before);
+  CHECK(id.data() == storage);  // the capacity is reused: no allocation per request
+}
+
 TEST_CASE("random_u64 varies") {
   std::set<std::uint64_t> seen;
   for (int i = 0; i < 1000; ++i) seen.insert(chatrelay::random_u64());
