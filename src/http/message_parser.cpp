@@ -11,7 +11,6 @@ namespace chatrelay::http {
 
 struct MessageParser::Impl {
   llhttp_t parser{};
-  llhttp_settings_t settings{};
   MessageParser* owner = nullptr;
 
   static MessageParser& self(llhttp_t* p) { return *static_cast<Impl*>(p->data)->owner; }
@@ -180,18 +179,23 @@ HeadScanner::Finding HeadScanner::scan(std::string_view bytes) {
 }
 
 MessageParser::MessageParser(Mode mode, Limits limits) : impl_(std::make_unique<Impl>()), limits_(limits) {
-  auto& s = impl_->settings;
-  llhttp_settings_init(&s);
-  s.on_message_begin = &Impl::on_message_begin;
-  s.on_url = &Impl::on_url;
-  s.on_header_field = &Impl::on_header_field;
-  s.on_header_field_complete = &Impl::on_header_field_complete;
-  s.on_header_value = &Impl::on_header_value;
-  s.on_header_value_complete = &Impl::on_header_value_complete;
-  s.on_headers_complete = &Impl::on_headers_complete;
-  s.on_body = &Impl::on_body;
-  s.on_message_complete = &Impl::on_message_complete;
-  llhttp_init(&impl_->parser, mode == Mode::request ? HTTP_REQUEST : HTTP_RESPONSE, &s);
+  // One table of callbacks for every parser (llhttp keeps a pointer to it): a copy per
+  // connection would be one more cold cache line to read per request.
+  static const llhttp_settings_t settings = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = &Impl::on_message_begin;
+    s.on_url = &Impl::on_url;
+    s.on_header_field = &Impl::on_header_field;
+    s.on_header_field_complete = &Impl::on_header_field_complete;
+    s.on_header_value = &Impl::on_header_value;
+    s.on_header_value_complete = &Impl::on_header_value_complete;
+    s.on_headers_complete = &Impl::on_headers_complete;
+    s.on_body = &Impl::on_body;
+    s.on_message_complete = &Impl::on_message_complete;
+    return s;
+  }();
+  llhttp_init(&impl_->parser, mode == Mode::request ? HTTP_REQUEST : HTTP_RESPONSE, &settings);
   impl_->parser.data = impl_.get();
   impl_->owner = this;
 }
