@@ -7,8 +7,8 @@ DIR holds: meta.tsv, notes.txt, commands.txt, order (wrk runs), wrk-*.{out,time,
 latency-*.json, hold-*.json, footprint.tsv, startup.json, load.txt.
 """
 import json
-import statistics
 import os
+import statistics
 import sys
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -120,6 +120,17 @@ def own_ttft(d, tag):
             "le_1": cum.get(0.001, 0) / n, "p99_le_ms": p99 * 1000}
 
 
+def instructions_per_request(path):
+    """From lines "requests instructions" of a short and a long callgrind run: (instructions per
+    request over the difference, requests in the difference), or None."""
+    runs = [l.split() for l in (read(path) or "").splitlines()]
+    runs = [(int(n), int(ir)) for n, ir, *_ in (r for r in runs if len(r) >= 2)]
+    if len(runs) != 2 or runs[1][0] <= runs[0][0]:
+        return None
+    (n1, ir1), (n2, ir2) = runs
+    return (ir2 - ir1) / (n2 - n1), n2 - n1
+
+
 def verdict(ok):
     return "–" if ok is None else ("**PASS**" if ok else "**FAIL**")
 
@@ -143,22 +154,32 @@ def main():
         return "–" if r is None else f"{r:.2f}×"
 
     def judged_pairs(mine, ref):
-        """The alternating pairs (mine, ref), (ref-r2, mine-r2), (mine-r3, ref-r3): the pair with the
-        median ratio, and every ratio."""
-        pairs = [(g(mine + sfx), g(ref + sfx)) for sfx in ("", "-r2", "-r3")]
-        pairs = [(a, b, ratio(a, b)) for a, b in pairs if ratio(a, b) is not None]
+        """The alternating pairs (mine, ref), (ref-r2, mine-r2), (mine-r3, ref-r3), ...: the ratio of
+        the mean rates (the verdict), cells for both sides, and every pair's own ratio."""
+        pairs = [(g(mine + sfx), g(ref + sfx)) for sfx in [""] + [f"-r{i}" for i in range(2, 21)]]
+        pairs = [(a, b) for a, b in pairs if ratio(a, b) is not None]
         if not pairs:
-            return g(mine), g(ref), None, ""
-        pairs.sort(key=lambda p: p[2])
-        a, b, r = pairs[len(pairs) // 2]
-        note = "" if len(pairs) == 1 else f" (median of {len(pairs)} alternating pairs: " + ", ".join(
-            f"{p[2]:.2f}×" for p in pairs) + ")"
-        return a, b, r, note
+            return rps_cell(g(mine)), rps_cell(g(ref)), None, ""
+        if len(pairs) == 1:
+            a, b = pairs[0]
+            return rps_cell(a), rps_cell(b), ratio(a, b), ""
+
+        def mean_cell(runs):
+            rates = [x["rps"] for x in runs]
+            med = lambda k: statistics.median(x[k] for x in runs)
+            return (f"{statistics.mean(rates):,.0f} req/s, mean of {len(runs)} runs "
+                    f"({min(rates):,.0f}–{max(rates):,.0f}; median p50 {ms(med('p50_us'))}, p99 {ms(med('p99_us'))})")
+
+        mine_runs, ref_runs = [a for a, _ in pairs], [b for _, b in pairs]
+        r = statistics.mean(x["rps"] for x in mine_runs) / statistics.mean(x["rps"] for x in ref_runs)
+        note = (f" (ratio of the mean rates over {len(pairs)} alternating pairs; each pair's own ratio: "
+                + ", ".join(f"{ratio(a, b):.2f}×" for a, b in pairs) + ")")
+        return mean_cell(mine_runs), mean_cell(ref_runs), r, note
 
     # /health
     a, b, r, pairs_note = judged_pairs("health-relay", "health-nginx")
-    row("/health throughput, chatrelay (LOG_LEVEL=warn) vs nginx (1 worker)" + pairs_note, rps_cell(a),
-        rps_cell(b), rel_cell(r), "≥ 1.0×", verdict(None if r is None else r >= 1.0))
+    row("/health throughput, chatrelay (LOG_LEVEL=warn) vs nginx (1 worker)" + pairs_note, a, b, rel_cell(r),
+        "≥ 1.0×", verdict(None if r is None else r >= 1.0))
     r = ratio(g("health-relay-info"), g("health-nginx"))
     row("/health, chatrelay at LOG_LEVEL=info (a log line per request) vs nginx", rps_cell(g("health-relay-info")),
         rps_cell(g("health-nginx")), rel_cell(r))
@@ -166,10 +187,16 @@ def main():
         r = ratio(g("health-relay"), g("health-fastapi"))
         row("/health, chatrelay vs FastAPI/uvicorn (1 worker)", rps_cell(g("health-relay")),
             rps_cell(g("health-fastapi")), rel_cell(r))
+    ir = {name: instructions_per_request(os.path.join(d, f"ir-{name}")) for name in ("chatrelay", "nginx")}
+    if ir["chatrelay"] and ir["nginx"]:
+        (mine, mine_n), (ref, ref_n) = ir["chatrelay"], ir["nginx"]
+        row("/health: user-space instructions per request, chatrelay vs nginx's worker (callgrind; the "
+            f"difference between a 1 s and a 4 s wrk run: {mine_n:,} and {ref_n:,} requests; kernel time not counted)",
+            f"{mine:,.0f}", f"{ref:,.0f}", rel_cell(mine / ref))
     # stream
     a, b, r, pairs_note = judged_pairs("stream-relay", "stream-nginx")
-    row("stream throughput (200 events/answer), chatrelay vs nginx as TLS reverse proxy" + pairs_note, rps_cell(a),
-        rps_cell(b), rel_cell(r), "≥ 0.7×", verdict(None if r is None else r >= 0.7))
+    row("stream throughput (200 events/answer), chatrelay vs nginx as TLS reverse proxy" + pairs_note, a, b,
+        rel_cell(r), "≥ 0.7×", verdict(None if r is None else r >= 0.7))
     r = ratio(g("stream-relay"), g("stream-direct"))
     row("stream, chatrelay vs the fake Gemini direct over TLS (ceiling)", rps_cell(g("stream-relay")),
         rps_cell(g("stream-direct")), rel_cell(r))
