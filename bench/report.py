@@ -177,9 +177,39 @@ def main():
         return mean_cell(mine_runs), mean_cell(ref_runs), r, note
 
     # /health
-    a, b, r, pairs_note = judged_pairs("health-relay", "health-nginx")
-    row("/health throughput, chatrelay (LOG_LEVEL=warn) vs nginx (1 worker)" + pairs_note, a, b, rel_cell(r),
-        "≥ 1.0×", verdict(None if r is None else r >= 1.0))
+    def interleaved(tag):
+        """$RES/interleave-TAG.tsv: slice, requests A, requests B per line; the ratio of the sums,
+        both sides' mean rates, and the range of the slices' own ratios."""
+        rows_, slice_s = [], 2.0
+        for line in (read(os.path.join(d, f"interleave-{tag}.tsv")) or "").splitlines():
+            f = line.split()
+            if len(f) == 2 and f[0] == "slice_s":
+                slice_s = float(f[1])
+            elif len(f) == 3 and f[0].isdigit() and int(f[2]) > 0:
+                rows_.append((int(f[1]), int(f[2])))
+        if not rows_:
+            return None
+        a, b = sum(x for x, _ in rows_), sum(y for _, y in rows_)
+        own = [x / y for x, y in rows_]
+        secs = len(rows_) * slice_s
+        return {"ratio": a / b, "a": f"{a / secs:,.0f} req/s ({a:,} requests in {len(rows_)} runs of {slice_s:g} s)",
+                "b": f"{b / secs:,.0f} req/s ({b:,} requests)", "n": len(rows_), "slice_s": slice_s,
+                "range": f"{min(own):.2f}–{max(own):.2f}×"}
+
+    hv = interleaved("relay-nginx")
+    aa = interleaved("nginx-nginx2")
+    if hv:
+        row(f"/health throughput, chatrelay (LOG_LEVEL=warn) vs nginx (1 worker): each pinned to CPU 1, wrk on CPU 0, "
+            f"{hv['n']} interleaved pairs of {hv['slice_s']:g} s runs (ABBA), ratio of the summed requests "
+            f"(the pairs' own ratios: {hv['range']})", hv["a"], hv["b"], rel_cell(hv["ratio"]),
+            "≥ 1.0×", verdict(hv["ratio"] >= 1.0))
+    if aa:
+        row("method check (A/A): nginx vs a second, identical nginx, the same method right after "
+            f"(its distance from 1.00× is the method's error here; pairs: {aa['range']})", aa["a"], aa["b"],
+            rel_cell(aa["ratio"]) if abs(aa["ratio"] - 1) >= 0.005 else f"{aa['ratio']:.3f}×")
+    r = ratio(g("health-relay"), g("health-nginx"))
+    row("/health unpinned, one wrk run each after a warm-up (diagnostic; the LOG_LEVEL=info and FastAPI rows run so too)", rps_cell(g("health-relay")),
+        rps_cell(g("health-nginx")), rel_cell(r))
     r = ratio(g("health-relay-info"), g("health-nginx"))
     row("/health, chatrelay at LOG_LEVEL=info (a log line per request) vs nginx", rps_cell(g("health-relay-info")),
         rps_cell(g("health-nginx")), rel_cell(r))
@@ -375,6 +405,10 @@ def main():
         p("")
 
     notes = (read(os.path.join(d, "notes.txt")) or "").strip()
+    errors = (read(os.path.join(d, "interleave-errors.txt")) or "").strip()
+    if errors:
+        notes += ("\n" if notes else "") + ("Judged /health: some runs had errors and count 0 requests: "
+                                            + errors.replace("\n", " ")[:400])
     if notes:
         p("## Notes and caveats")
         p("")
