@@ -1,0 +1,75 @@
+"""bench/report.py turns raw results into bench/RESULTS.md's verdicts: a report that judged the
+wrong statistic would print PASS for a slower server without anyone noticing."""
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+REPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "report.py")
+
+
+def report(files):
+    """Runs report.py on a results directory holding `files` (name -> text); returns the markdown."""
+    with tempfile.TemporaryDirectory() as d:
+        files = {"meta.tsv": "date\t2026-11-29 00:00 UTC\n", **files}
+        for name, text in files.items():
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+        r = subprocess.run([sys.executable, REPORT, d], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"report.py exited {r.returncode}: {r.stderr}")
+        return r.stdout
+
+
+def row(markdown, starts_with):
+    rows = [l for l in markdown.splitlines() if l.startswith("| " + starts_with)]
+    if len(rows) != 1:
+        raise AssertionError(f"{len(rows)} rows start with {starts_with!r}")
+    return [cell.strip() for cell in rows[0].strip("|").split("|")]
+
+
+def slices(*pairs, slice_s=2):
+    return "".join(f"{i}\t{a}\t{b}\n" for i, (a, b) in enumerate(pairs, 1)) + f"slice_s\t{slice_s}\n"
+
+
+class JudgedHealth(unittest.TestCase):
+    def test_the_verdict_is_the_ratio_of_the_summed_requests(self):
+        # The slices' own ratios average 1.45x, but over the whole time chatrelay answered fewer.
+        md = report({"interleave-relay-nginx.tsv": slices((100, 50), (1000, 1100))})
+        cells = row(md, "/health throughput")
+        self.assertEqual(cells[1], "275 req/s (1,100 requests in 2 runs of 2 s)")
+        self.assertEqual(cells[2], "288 req/s (1,150 requests)")
+        self.assertEqual(cells[3], "0.96×")
+        self.assertEqual(cells[5], "**FAIL**")
+        self.assertIn("the pairs' own ratios: 0.91–2.00×", cells[0])
+
+    def test_more_requests_in_the_same_time_pass(self):
+        md = report({"interleave-relay-nginx.tsv": slices((1010, 1000), (990, 980), slice_s=1)})
+        cells = row(md, "/health throughput")
+        self.assertEqual(cells[3], "1.01×")
+        self.assertEqual(cells[5], "**PASS**")
+        self.assertIn("2 interleaved pairs of 1 s runs", cells[0])
+
+    def test_the_a_a_row_shows_the_methods_error_without_a_verdict(self):
+        md = report({"interleave-relay-nginx.tsv": slices((100, 100)),
+                     "interleave-nginx-nginx2.tsv": slices((1000, 1003), (1000, 999))})
+        cells = row(md, "method check (A/A)")
+        self.assertEqual(cells[3], "0.999×")  # closer to 1 than two decimals show
+        self.assertEqual(cells[5], "–")
+        md = report({"interleave-nginx-nginx2.tsv": slices((100, 90))})
+        self.assertEqual(row(md, "method check (A/A)")[3], "1.11×")
+
+    def test_a_run_with_errors_counts_nothing_and_is_reported(self):
+        md = report({"interleave-relay-nginx.tsv": slices((0, 1000), (1000, 1000)),
+                     "interleave-errors.txt": "port 1234:\n  Non-2xx or 3xx responses: 17\n"})
+        self.assertEqual(row(md, "/health throughput")[5], "**FAIL**")
+        self.assertIn("Non-2xx or 3xx responses: 17", md)
+
+    def test_no_results_no_verdict(self):
+        md = report({})
+        self.assertNotIn("| /health throughput", md)
+
+
+if __name__ == "__main__":
+    unittest.main()
