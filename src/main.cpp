@@ -15,6 +15,7 @@
 #include "chatrelay/http/router.hpp"
 #include "chatrelay/http/server.hpp"
 #include "chatrelay/memory/session_store.hpp"
+#include "chatrelay/tls/tls.hpp"
 #include "chatrelay_version.hpp"
 
 namespace cr = chatrelay;
@@ -107,7 +108,8 @@ int main(int argc, char** argv) {
     r.body = docs;
     return r;
   });
-  router.add_stream("POST", "/api/chat/stream", [&](cr::http::Exchange& ex) { return chat(ex); });
+  router.add_async("POST", "/api/chat/stream", [&](cr::http::Exchange& ex) { return chat(ex); },
+                   /*stream_slot=*/true);
   auto metrics = [&](const cr::http::Message&) {
     cr::metrics::registry().sessions = static_cast<std::int64_t>(sessions.size());
     cr::http::Response r;
@@ -127,7 +129,10 @@ int main(int argc, char** argv) {
     metrics_server.emplace(io, metrics_settings, metrics_router);
   }
 
-  cr::http::Server server(io, settings.server, router);
+  // Each token's principal (who owns a session) is a digest of it: stable, and not the secret.
+  std::vector<std::string> principals;
+  for (const auto& token : settings.server.auth_tokens) principals.push_back(cr::tls::sha256_hex(token).substr(0, 32));
+  cr::http::Server server(io, settings.server, router, std::move(principals));
   try {
     server.listen();
     if (metrics_server) metrics_server->listen();

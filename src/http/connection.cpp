@@ -182,6 +182,7 @@ std::optional<Response> Connection::begin_request(const Route*& stream) {
   common_headers_.resize(1);
   annotations_.clear();
   route_label_ = "unmatched";
+  path_param_ = {};
   const Message& req = parser_.message();
   keep_alive_ = req.keep_alive && !closing_;
   auto given_id = req.header("x-request-id");
@@ -191,12 +192,13 @@ std::optional<Response> Connection::begin_request(const Route*& stream) {
   server_.cors().add_headers(req, common_headers_);
 
   auto m = server_.router().match(req.method, req.path());
-  if (m.route) route_label_ = m.route->path;
+  if (m.route) route_label_ = m.route->pattern;
+  path_param_ = m.param;
   if (auto preflight = server_.cors().preflight(req)) {
     route_label_ = "preflight";
     return preflight;
   }
-  if (auto refusal = server_.admit(req, peer_)) return refusal;
+  if (auto refusal = server_.admit(req, peer_, principal_)) return refusal;
   if (!m.route) {
     if (m.allow.empty()) return json_error(404, "Not Found");
     auto r = json_error(405, "Method Not Allowed");
@@ -204,7 +206,7 @@ std::optional<Response> Connection::begin_request(const Route*& stream) {
     return r;
   }
   if (m.route->plain) return m.route->plain(req);
-  if (!server_.open_stream(peer_)) {
+  if (m.route->stream_slot && !server_.open_stream(peer_)) {
     auto r = json_error(429, "Too many concurrent streams from this address; wait for one to finish.");
     r.header("Retry-After", "1");
     return r;
@@ -217,9 +219,12 @@ awaitable<void> Connection::run_stream(const Route& route) {
   struct StreamSlot {
     Server& server;
     const std::string& peer;
-    ~StreamSlot() { server.close_stream(peer); }
-  } slot{server_, peer_};
-  bool finished = co_await until(route.stream(*this), watch_client());
+    bool held;
+    ~StreamSlot() {
+      if (held) server.close_stream(peer);
+    }
+  } slot{server_, peer_, route.stream_slot};
+  bool finished = co_await until(route.async(*this), watch_client());
   if (!finished || client_gone_) keep_alive_ = false;
   if (!responded_ && !client_gone_) co_await respond(json_error(500, "Internal Server Error"));
 }

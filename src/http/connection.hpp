@@ -30,6 +30,8 @@ class Connection final : public Exchange {
 
   // Exchange
   const Message& request() const override { return parser_.message(); }
+  std::string_view path_param() const override { return path_param_; }
+  std::string_view principal() const override { return principal_; }
   awaitable<void> respond(Response r) override;
   awaitable<void> start_stream(int status, std::string_view content_type, std::vector<Header> headers) override;
   awaitable<void> write_chunk(std::string_view data) override;
@@ -79,6 +81,8 @@ class Connection final : public Exchange {
   // What every answer to the current request carries: X-Request-Id (the request's id; the entry
   // stays from request to request, so no allocation per request), then CORS headers if any.
   std::vector<Header> common_headers_{Header{"X-Request-Id", {}}};
+  std::string_view path_param_;  // into the request's target
+  std::string principal_;        // see Exchange::principal
   std::string_view route_label_ = "unmatched";  // for metrics: a route path, "preflight" or "unmatched"
   std::vector<std::pair<std::string_view, double>> annotations_;
   std::chrono::steady_clock::time_point request_start_;

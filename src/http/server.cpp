@@ -12,10 +12,12 @@
 
 namespace chatrelay::http {
 
-Server::Server(asio::io_context& io, const config::ServerSettings& settings, const Router& router)
+Server::Server(asio::io_context& io, const config::ServerSettings& settings, const Router& router,
+               std::vector<std::string> principals)
     : io_(io),
       settings_(settings),
       router_(router),
+      principals_(std::move(principals)),
       cors_(settings.allowed_origins),
       acceptor_(io),
       grace_(io),
@@ -61,7 +63,8 @@ awaitable<void> Server::accept_loop() {
   }
 }
 
-std::optional<Response> Server::admit(const Message& request, const std::string& peer) {
+std::optional<Response> Server::admit(const Message& request, const std::string& peer, std::string& principal) {
+  principal.clear();
   if (request.path() == "/health") return std::nullopt;  // liveness stays open for probes
   if (!settings_.auth_tokens.empty()) {
     std::string_view auth = request.header("authorization");
@@ -69,7 +72,13 @@ std::optional<Response> Server::admit(const Message& request, const std::string&
     bool ok = false;
     if (auth.size() > scheme.size() && iequals(auth.substr(0, scheme.size()), scheme)) {
       auto presented = auth.substr(scheme.size());
-      for (const auto& token : settings_.auth_tokens) ok |= constant_time_equal(token, presented);
+      // Every token is compared, matched or not: the time taken does not say which one matched.
+      for (std::size_t i = 0; i < settings_.auth_tokens.size(); ++i) {
+        if (constant_time_equal(settings_.auth_tokens[i], presented)) {
+          ok = true;
+          principal = i < principals_.size() ? principals_[i] : "token" + std::to_string(i);
+        }
+      }
     }
     if (!ok) {
       Response r = json_error(401, "Not authenticated");

@@ -18,6 +18,12 @@ class Exchange {
   virtual ~Exchange() = default;
 
   virtual const Message& request() const = 0;
+  // The route's "{name}" path segment ("" for routes without one), e.g. the id of
+  // /api/sessions/{id}.
+  virtual std::string_view path_param() const = 0;
+  // Who is asking, for scoping what they own (sessions): a stable, non-secret name of the bearer
+  // token the request presented when server.auth_tokens is set; "" when authentication is off.
+  virtual std::string_view principal() const = 0;
 
   // A complete answer instead of a stream (validation refusals). Throws on I/O failure.
   virtual awaitable<void> respond(Response r) = 0;

@@ -1,4 +1,5 @@
-// Routes by exact path and method; GET routes answer HEAD too.
+// Routes by method and path: exact paths, or a path whose last segment is a parameter
+// ("/api/sessions/{id}"). GET routes answer HEAD too.
 #pragma once
 
 #include <functional>
@@ -14,27 +15,37 @@
 namespace chatrelay::http {
 
 using PlainHandler = std::function<Response(const Message&)>;
-using StreamHandler = std::function<awaitable<void>(Exchange&)>;
+using AsyncHandler = std::function<awaitable<void>(Exchange&)>;
 
 struct Route {
   std::string method;
-  std::string path;
+  std::string pattern;   // as declared: "/health", "/api/sessions/{id}" (metrics and log label)
+  std::string path;      // what is matched: `pattern`, or its prefix up to "{" when `has_param`
+  bool has_param = false;  // declared as "/prefix/{name}": one more non-empty segment follows
   PlainHandler plain;    // one of the two is set
-  StreamHandler stream;
+  AsyncHandler async;
+  // An async route that holds a chat stream: counts against server.max_streams_per_ip.
+  bool stream_slot = false;
 };
 
 class Router {
  public:
+  // `path` is exact, or ends in a "{name}" segment that matches one non-empty segment.
   void add(std::string method, std::string path, PlainHandler h);
-  void add_stream(std::string method, std::string path, StreamHandler h);
+  // A handler that awaits (a session lookup, a whole stream), run raced against the client
+  // going away; `stream_slot`: it streams a chat answer (see Route::stream_slot).
+  void add_async(std::string method, std::string path, AsyncHandler h, bool stream_slot = false);
 
   struct Match {
     const Route* route = nullptr;  // null: 404, or 405 when `allow` is not empty
     std::string allow;             // methods the path does accept
+    std::string_view param;        // the "{name}" segment of `path`, when the route has one
   };
   Match match(std::string_view method, std::string_view path) const;
 
  private:
+  Route& add_route(std::string method, std::string path);
+
   std::vector<Route> routes_;
 };
 

@@ -23,7 +23,10 @@ class Connection;
 
 class Server {
  public:
-  Server(asio::io_context& io, const config::ServerSettings& settings, const Router& router);
+  // `principals[i]` names settings.auth_tokens[i] (see Exchange::principal): derived from the token
+  // by the caller, stable across restarts and instances, never the token itself.
+  Server(asio::io_context& io, const config::ServerSettings& settings, const Router& router,
+         std::vector<std::string> principals = {});
   ~Server();
 
   // Binds and listens. Throws std::system_error (address in use, bad host).
@@ -49,9 +52,10 @@ class Server {
   std::array<char, 16 * 1024>& read_buffer() { return read_buffer_; }
   void detach(std::list<Connection*>::iterator it);
 
-  // Inbound access control (all off unless configured). nullopt: let the request through;
-  // else the refusal to send. `peer` is the client's IP address.
-  std::optional<Response> admit(const Message& request, const std::string& peer);
+  // Inbound access control (all off unless configured). nullopt: let the request through, with
+  // `principal` set to the name of the token it presented ("" with authentication off); else
+  // the refusal to send. `peer` is the client's IP address.
+  std::optional<Response> admit(const Message& request, const std::string& peer, std::string& principal);
   // Concurrent streams per client IP: false when the cap is reached (the caller answers 429).
   bool open_stream(const std::string& peer);
   void close_stream(const std::string& peer);
@@ -63,6 +67,7 @@ class Server {
   asio::io_context& io_;
   config::ServerSettings settings_;
   const Router& router_;
+  std::vector<std::string> principals_;
   CorsPolicy cors_;
   tcp::acceptor acceptor_;
   std::list<Connection*> connections_;

@@ -1,0 +1,45 @@
+// Tests for http/router: exact paths, a "{name}" last segment, HEAD via GET, 404 vs 405.
+#include "chatrelay/http/router.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace chatrelay::http;
+
+namespace {
+Response ok(const Message&) { return Response{}; }
+}  // namespace
+
+TEST_CASE("exact routes match their method, and GET answers HEAD") {
+  Router router;
+  router.add("GET", "/health", ok);
+  auto m = router.match("GET", "/health");
+  REQUIRE(m.route != nullptr);
+  CHECK(m.route->pattern == "/health");
+  CHECK(m.param.empty());
+  CHECK(router.match("HEAD", "/health").route == m.route);
+  CHECK(router.match("GET", "/health/").route == nullptr);
+  auto wrong = router.match("POST", "/health");
+  CHECK(wrong.route == nullptr);
+  CHECK(wrong.allow == "GET, HEAD");
+  auto missing = router.match("GET", "/nope");
+  CHECK(missing.route == nullptr);
+  CHECK(missing.allow.empty());
+}
+
+TEST_CASE("a {name} segment matches one non-empty segment and hands it over") {
+  Router router;
+  router.add("GET", "/api/sessions/{id}", ok);
+  router.add_async("DELETE", "/api/sessions/{id}", [](Exchange&) -> chatrelay::awaitable<void> { co_return; });
+  auto m = router.match("GET", "/api/sessions/abc-1");
+  REQUIRE(m.route != nullptr);
+  CHECK(m.param == "abc-1");
+  CHECK(m.route->pattern == "/api/sessions/{id}");
+  CHECK_FALSE(m.route->stream_slot);
+  auto del = router.match("DELETE", "/api/sessions/abc-1");
+  REQUIRE(del.route != nullptr);
+  CHECK(static_cast<bool>(del.route->async));
+  CHECK(router.match("GET", "/api/sessions/").route == nullptr);
+  CHECK(router.match("GET", "/api/sessions/a/b").route == nullptr);
+  CHECK(router.match("GET", "/api/sessions").route == nullptr);
+  CHECK(router.match("PUT", "/api/sessions/x").allow == "GET, HEAD, DELETE");
+}
