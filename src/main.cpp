@@ -1,4 +1,6 @@
 // chatrelay: only wiring — arguments → config → io_context → routes → listener → signals → run.
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -56,6 +58,11 @@ int main(int argc, char** argv) {
   // OpenSSL writes upstream sockets with write(2): a peer that reset must be an EPIPE error for
   // the call, not a signal that ends the process.
   std::signal(SIGPIPE, SIG_IGN);
+  // Large blocks (long messages and answers kept as history) get their own mappings, so an evicted
+  // session's memory goes back to the system (memory.max_bytes bounds what the process holds, not
+  // only what the store counts). glibc's default threshold rises to the largest block freed, after
+  // which such texts fragment the heap and its resident size creeps past the budget.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   cr::config::LoadResult loaded;
   try {
     loaded = cr::config::load(std::vector<std::string>(argv + 1, argv + argc), cr::config::process_environment(),
@@ -85,8 +92,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "chatrelay: %s\n", e.what());
     return 2;
   }
-  cr::memory::SessionStore sessions(settings.memory.max_history_messages, settings.memory.max_sessions,
-                                    cr::seconds_f(settings.memory.session_ttl_s));
+  const auto& mem = settings.memory;
+  cr::memory::SessionStore sessions(mem.max_history_messages, mem.max_sessions, cr::seconds_f(mem.session_ttl_s),
+                                    mem.max_bytes, mem.max_session_bytes);
   cr::chat::StreamHandler chat(settings, *client, sessions);
 
   cr::http::Router router;
@@ -112,6 +120,7 @@ int main(int argc, char** argv) {
                    /*stream_slot=*/true);
   auto metrics = [&](const cr::http::Message&) {
     cr::metrics::registry().sessions = static_cast<std::int64_t>(sessions.size());
+    cr::metrics::registry().session_bytes = static_cast<std::int64_t>(sessions.bytes());
     cr::http::Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = cr::metrics::registry().render();

@@ -131,6 +131,8 @@ std::string Registry::render() const {
   single(out, "chatrelay_upstream_tls_resumed_total", "counter", "TLS connections that resumed a session.",
          upstream_tls_resumed);
   single(out, "chatrelay_sessions", "gauge", "Conversation sessions held in memory.", sessions);
+  single(out, "chatrelay_session_bytes", "gauge",
+         "Bytes of conversation history held in memory, as memory.max_bytes counts them.", session_bytes);
   single(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", resident_bytes());
   return out;
 }

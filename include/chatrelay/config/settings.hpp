@@ -58,6 +58,8 @@ struct MemorySettings {
   std::size_t max_history_messages = 10;
   std::size_t max_sessions = 100000;
   double session_ttl_s = 86400;
+  std::size_t max_bytes = 256u << 20;         // all stored history; least recently used sessions go
+  std::size_t max_session_bytes = 8u << 20;   // one session; its oldest turns go
 };
 
 struct LogSettings {

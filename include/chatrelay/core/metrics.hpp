@@ -50,6 +50,7 @@ struct Registry {
   std::uint64_t upstream_tls_resumed = 0;
   // Memory
   std::int64_t sessions = 0;
+  std::int64_t session_bytes = 0;  // what memory.max_bytes counts
 
   void count_request(std::string_view route, int status);
   void count_upstream_error(std::string_view code);

@@ -18,7 +18,8 @@ const char* const all_keys[] = {
     "api_key", "model", "base_url", "ca_file", "system_prompt", "system_prompt_file",
     "temperature", "max_output_tokens", "thinking_budget", "include_thoughts",
     "connect_timeout_s", "first_byte_timeout_s", "max_retries", "max_retry_wait_s", "pool_size",
-    "max_history_messages", "max_sessions", "session_ttl_s", "level", "format"};
+    "max_history_messages", "max_sessions", "session_ttl_s", "max_bytes", "max_session_bytes",
+    "level", "format"};
 
 bool has_line_starting(const std::string& text, const std::string& prefix) {
   std::istringstream in(text);

@@ -84,6 +84,12 @@ TEST_CASE("keys: each numeric key refuses values outside its range, naming the r
       {"memory", "session_ttl_s = 0",
        "memory.session_ttl_s: expected a number of seconds, more than 0 and at most 31536000 "
        "(a year) (got 0)"},
+      {"memory", "max_bytes = 1048575",
+       "memory.max_bytes: expected an integer in 1048576..1099511627776 (1 MiB to 1 TiB) "
+       "(got 1048575)"},
+      {"memory", "max_session_bytes = 65535",
+       "memory.max_session_bytes: expected an integer in 65536..68719476736 (64 KiB to 64 GiB) "
+       "(got 65535)"},
   };
   for (const Case& c : cases) {
     TempDir dir;
@@ -102,7 +108,7 @@ TEST_CASE("keys: the edges of each range are accepted") {
             "[gemini]\ntemperature = 0\nmax_output_tokens = 1048576\nthinking_budget = -1\n"
             "max_retries = 0\nmax_retry_wait_s = 0\npool_size = 0\n"
             "[memory]\nmax_history_messages = 1000\nmax_sessions = 10000000\n"
-            "session_ttl_s = 31536000\n");
+            "session_ttl_s = 31536000\nmax_bytes = 1099511627776\nmax_session_bytes = 65536\n");
   const Settings s = config_test::load_in(dir).settings;
   CHECK(s.server.port == 0);
   CHECK(s.server.max_body_bytes == 1024);
@@ -120,6 +126,25 @@ TEST_CASE("keys: the edges of each range are accepted") {
   CHECK(s.memory.max_history_messages == 1000);
   CHECK(s.memory.max_sessions == 10000000);
   CHECK(s.memory.session_ttl_s == 31536000);
+  CHECK(s.memory.max_bytes == 1099511627776u);
+  CHECK(s.memory.max_session_bytes == 65536);
+}
+
+TEST_CASE("keys: a session's budget holds the largest accepted message and an answer as long") {
+  TempDir dir;
+  // The defaults: 8 MiB per session, 1 MiB bodies.
+  CHECK(config_test::load_error(dir).empty());
+  CHECK(config_test::load_error(dir, {"--set", "server.max_body_bytes=4194304"}).empty());
+  CHECK(config_test::load_error(dir, {"--set", "server.max_body_bytes=4194305"}) ==
+        "memory.max_session_bytes = 8388608 is less than twice server.max_body_bytes = 4194305: the "
+        "largest message the server accepts, and an answer as long, must fit in one session's "
+        "history; raise memory.max_session_bytes to at least 8388610 or lower server.max_body_bytes");
+  CHECK(config_test::load_error(dir, {"--set", "server.max_body_bytes=4194305", "--set",
+                                      "memory.max_session_bytes=8388610"})
+            .empty());
+  CHECK(config_test::load_error(dir, {"--set", "memory.max_bytes=4194304"}) ==
+        "memory.max_session_bytes = 8388608 is more than memory.max_bytes = 4194304: one session "
+        "cannot hold more than all of them; lower it or raise memory.max_bytes");
 }
 
 TEST_CASE("keys: integers are accepted where a number is wanted, not the other way round") {

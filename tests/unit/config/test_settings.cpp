@@ -50,6 +50,8 @@ TEST_CASE("loading nothing gives the documented defaults") {
   CHECK(s.memory.max_history_messages == 10);
   CHECK(s.memory.max_sessions == 100000);
   CHECK(s.memory.session_ttl_s == 86400);
+  CHECK(s.memory.max_bytes == 256u * 1024 * 1024);
+  CHECK(s.memory.max_session_bytes == 8u * 1024 * 1024);
   CHECK(s.log.level == chatrelay::LogLevel::info);
   CHECK(s.log.format == chatrelay::LogFormat::text);
 }

@@ -1,4 +1,5 @@
-// Tests for memory/session_store: history window, LRU eviction, busy flags, TTL, a model check.
+// Tests for memory/session_store: history window, LRU eviction, busy flags, TTL, byte budgets,
+// replace/erase, a model check.
 #include "chatrelay/memory/session_store.hpp"
 
 #include <catch2/catch.hpp>
@@ -15,6 +16,8 @@
 using chatrelay::memory::Role;
 using chatrelay::memory::SessionStore;
 using chatrelay::memory::Turn;
+using chatrelay::memory::session_overhead_bytes;
+using chatrelay::memory::turn_overhead_bytes;
 using namespace std::chrono_literals;
 
 namespace {
@@ -293,6 +296,160 @@ TEST_CASE("200,000 distinct ids keep size() within max_sessions") {
   CHECK(store.size() == 0);
 }
 
+TEST_CASE("bytes() counts every turn and session, and goes back to zero") {
+  SessionStore store(4, 100, 1h);
+  CHECK(store.bytes() == 0);
+  const std::size_t session = session_overhead_bytes + 1 + 4 * sizeof(Turn);
+  store.append("s", {user("hello"), model(std::string(1000, 'x'))}, t0);
+  CHECK(store.bytes() == session + (5 + turn_overhead_bytes) + (1000 + turn_overhead_bytes));
+  store.append("t", {user("q")}, t0);
+  CHECK(store.bytes() == 2 * session + (5 + 1000 + 1 + 3 * turn_overhead_bytes));
+  // The ring drops the oldest turns, and the leading model turn they leave goes too.
+  store.append("s", {user("a"), model("b"), user("c")}, t0);
+  CHECK(render(store.history("s", t0)) == Lines{"u:a", "m:b", "u:c"});
+  CHECK(store.bytes() == 2 * session + (4 + 4 * turn_overhead_bytes));
+  CHECK(store.erase("s", t0));
+  CHECK(store.erase("t", t0));
+  CHECK(store.bytes() == 0);
+  CHECK(store.size() == 0);
+}
+
+TEST_CASE("a stored answer holds what it counts") {
+  SessionStore store(4, 100, 1h);
+  std::string answer;
+  for (int i = 0; i < 1000; ++i) answer += "token ";  // grown by appends: spare capacity
+  REQUIRE(answer.capacity() > answer.size() + turn_overhead_bytes);
+  store.append("s", {user("q"), model(std::move(answer))}, t0);
+  const auto window = store.window("s", t0);
+  REQUIRE(window.size() == 2);
+  const Turn& stored = *std::next(window.begin());
+  CHECK(stored.text.size() == 6000);
+  CHECK(stored.text.capacity() <= stored.text.size() + turn_overhead_bytes);
+}
+
+TEST_CASE("max_session_bytes: a session's oldest turns go first") {
+  const std::size_t k = 1000 + turn_overhead_bytes;  // cost of a 1000-byte turn
+  SessionStore store(100, 100, 1h, SIZE_MAX, 5 * k);
+  const std::string kb(1000, 'x');
+  store.append("s", {user(std::string(1000, '1')), model(std::string(1000, '2'))}, t0);
+  store.append("s", {user(std::string(1000, '3')), model(std::string(1000, '4'))}, t0);
+  CHECK(store.history("s", t0).size() == 4);
+
+  SECTION("whole exchanges go, never a user turn without the model turn after it") {
+    store.append("s", {user(std::string(1000, '5')), model(std::string(1000, '6'))}, t0);
+    // Six turns are over the budget: turn 1 goes, then model turn 2 left at the front.
+    const auto h = store.history("s", t0);
+    REQUIRE(h.size() == 4);
+    CHECK(h.front().text[0] == '3');
+    CHECK(h.back().text[0] == '6');
+  }
+  SECTION("an exchange larger than the budget leaves the session empty") {
+    store.append("s", {user(kb), model(std::string(5 * k, 'y'))}, t0);
+    CHECK(store.history("s", t0).empty());
+    CHECK(store.bytes() == session_overhead_bytes + 1 + 100 * sizeof(Turn));
+  }
+  SECTION("replace() applies the budget to the new transcript") {
+    store.replace("s", {user("a"), model("b"), user(std::string(5 * k - 50, 'z')), model("c")}, t0);
+    CHECK(render(store.history("s", t0)).size() == 2);
+    CHECK(store.history("s", t0).front().text.size() == 5 * k - 50);
+  }
+}
+
+TEST_CASE("max_bytes: least recently used sessions go first") {
+  const std::size_t session = session_overhead_bytes + 1 + 10 * sizeof(Turn);
+  const std::size_t exchange = session + 2 * (1000 + turn_overhead_bytes);
+  SessionStore store(10, 100, 1h, 3 * exchange, SIZE_MAX);
+  const std::string kb(1000, 'x');
+  store.append("a", {user(kb), model(kb)}, t0);
+  store.append("b", {user(kb), model(kb)}, t0 + 1s);
+  store.append("c", {user(kb), model(kb)}, t0 + 2s);
+  CHECK(store.bytes() == 3 * exchange);
+  CHECK(store.size() == 3);
+
+  SECTION("a new session pushes out the oldest") {
+    store.append("d", {user(kb), model(kb)}, t0 + 3s);
+    CHECK_FALSE(store.contains("a"));
+    CHECK(store.contains("b"));
+    CHECK(store.bytes() == 3 * exchange);
+  }
+  SECTION("a read is a use") {
+    store.window("a", t0 + 3s);
+    store.append("d", {user(kb), model(kb)}, t0 + 4s);
+    CHECK(store.contains("a"));
+    CHECK_FALSE(store.contains("b"));
+  }
+  SECTION("a growing session pushes out others, never itself") {
+    store.append("c", {user(kb), model(kb), user(kb), model(kb)}, t0 + 3s);
+    CHECK_FALSE(store.contains("a"));
+    CHECK_FALSE(store.contains("b"));
+    CHECK(store.history("c", t0 + 4s).size() == 6);
+    CHECK(store.bytes() <= 3 * exchange);
+  }
+  SECTION("busy sessions go last") {
+    REQUIRE(store.try_acquire("a"));
+    store.append("d", {user(kb), model(kb)}, t0 + 3s);
+    CHECK(store.contains("a"));
+    CHECK_FALSE(store.contains("b"));
+    REQUIRE(store.try_acquire("c"));
+    REQUIRE(store.try_acquire("d"));
+    store.append("e", {user(kb), model(kb)}, t0 + 4s);  // only busy ones left: the oldest goes
+    CHECK_FALSE(store.contains("a"));
+    CHECK(store.contains("c"));
+    CHECK(store.bytes() <= 3 * exchange);
+    // Its stream's commit starts it afresh.
+    store.append("a", {user("new"), model("turn")}, t0 + 5s);
+    store.release("a");
+    CHECK(render(store.history("a", t0 + 6s)) == Lines{"u:new", "m:turn"});
+    store.release("c");
+    store.release("d");
+  }
+}
+
+TEST_CASE("replace() sets the stored turns to a transcript") {
+  SessionStore store(4, 100, 1h);
+  store.append("s", {user("old"), model("reply")}, t0);
+  store.replace("s", {user("a"), model("b"), user("c"), model("d")}, t0 + 1s);
+  CHECK(render(store.history("s", t0 + 2s)) == Lines{"u:a", "m:b", "u:c", "m:d"});
+  store.replace("s", {model("x"), user("y"), model("z")}, t0 + 3s);  // starts at a user turn
+  CHECK(render(store.history("s", t0 + 4s)) == Lines{"u:y", "m:z"});
+  store.replace("new", {user("q"), model("r")}, t0 + 5s);
+  CHECK(render(store.history("new", t0 + 6s)) == Lines{"u:q", "m:r"});
+  CHECK(store.bytes() == 2 * (session_overhead_bytes + 4 * sizeof(Turn)) + 4 + 4 * (1 + turn_overhead_bytes));
+}
+
+TEST_CASE("erase() forgets a session and says whether it was known") {
+  SessionStore store(4, 100, 10s);
+  store.append("s", {user("q"), model("r")}, t0);
+  CHECK(store.erase("s", t0 + 1s));
+  CHECK_FALSE(store.contains("s"));
+  CHECK(store.history("s", t0 + 2s).empty());
+  CHECK_FALSE(store.erase("s", t0 + 3s));
+  CHECK_FALSE(store.erase("never", t0));
+  store.append("old", {user("q")}, t0);
+  CHECK_FALSE(store.erase("old", t0 + 11s));  // expired: unknown, but gone all the same
+  CHECK_FALSE(store.contains("old"));
+  SECTION("the busy mark is not the store's to drop") {
+    REQUIRE(store.try_acquire("b"));
+    store.append("b", {user("q")}, t0);
+    CHECK(store.erase("b", t0));
+    CHECK(store.busy("b"));
+    CHECK_FALSE(store.try_acquire("b"));
+    store.release("b");
+  }
+}
+
+TEST_CASE("window(): updated_at is when the turns last changed") {
+  SessionStore store(4, 100, 1h);
+  CHECK(store.window("s", t0).turns == nullptr);
+  const auto before = SessionStore::wall_clock::now();
+  store.append("s", {user("q")}, t0);
+  const auto after = SessionStore::wall_clock::now();
+  const auto first = store.window("s", t0 + 1s).updated_at;
+  CHECK(first >= before);
+  CHECK(first <= after);
+  CHECK(store.window("s", t0 + 2s).updated_at == first);  // reading changes nothing
+}
+
 // A straightforward (slow) model of the rules, run against the store on random operations.
 namespace {
 
@@ -306,10 +463,22 @@ struct ModelStore {
   std::size_t max_turns;
   std::size_t max_sessions;
   SessionStore::clock::duration ttl;
+  std::size_t max_bytes;
+  std::size_t max_session_bytes;
   std::map<std::string, Session> sessions;
   std::set<std::string> busy;
   std::uint64_t seq = 0;
 
+  static std::size_t turn_bytes(const Session& s) {
+    std::size_t n = 0;
+    for (const Turn& t : s.turns) n += t.text.size() + turn_overhead_bytes;
+    return n;
+  }
+  std::size_t bytes() const {
+    std::size_t n = 0;
+    for (const auto& [id, s] : sessions) n += session_overhead_bytes + id.size() + max_turns * sizeof(Turn) + turn_bytes(s);
+    return n;
+  }
   bool expired(const Session& s, SessionStore::clock::time_point now) const {
     return now - s.last_used > ttl;
   }
@@ -332,32 +501,51 @@ struct ModelStore {
     Session* s = find_live(id, now);
     if (s == nullptr) return {};
     touch(*s, now);
-    auto first = s->turns.begin();
-    while (first != s->turns.end() && first->role != Role::user) ++first;
-    return std::vector<Turn>(first, s->turns.end());
+    return std::vector<Turn>(s->turns.begin(), s->turns.end());
   }
-  void append(const std::string& id, const std::vector<Turn>& turns,
-              SessionStore::clock::time_point now) {
-    if (turns.empty()) return;
+  // The least recently used session other than `keep`, not busy unless `busy_too`.
+  std::map<std::string, Session>::iterator victim(const Session* keep, bool busy_too) {
+    auto found = sessions.end();
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      if (&it->second == keep || (!busy_too && busy.count(it->first))) continue;
+      if (found == sessions.end() || it->second.last_use_seq < found->second.last_use_seq) found = it;
+    }
+    return found;
+  }
+  void add(const std::string& id, const std::vector<Turn>& turns, bool replace,
+           SessionStore::clock::time_point now) {
+    if (turns.empty() && !replace) return;
     Session* s = find_live(id, now);
     if (s == nullptr) {
+      if (turns.empty()) return;
       while (sessions.size() >= max_sessions) {
-        auto victim = sessions.end();
-        for (auto it = sessions.begin(); it != sessions.end(); ++it) {
-          if (busy.count(it->first)) continue;
-          if (victim == sessions.end() || it->second.last_use_seq < victim->second.last_use_seq)
-            victim = it;
-        }
-        if (victim == sessions.end()) break;
-        sessions.erase(victim);
+        auto v = victim(nullptr, false);
+        if (v == sessions.end()) break;
+        sessions.erase(v);
       }
       s = &sessions[id];
     }
+    if (replace) s->turns.clear();
     for (const Turn& t : turns) {
+      if (s->turns.size() == max_turns) s->turns.pop_front();
       s->turns.push_back(t);
-      if (s->turns.size() > max_turns) s->turns.pop_front();
     }
     touch(*s, now);
+    while (!s->turns.empty() && turn_bytes(*s) > max_session_bytes) s->turns.pop_front();
+    while (!s->turns.empty() && s->turns.front().role != Role::user) s->turns.pop_front();
+    while (bytes() > max_bytes) {
+      auto v = victim(s, false);
+      if (v == sessions.end()) v = victim(s, true);
+      if (v == sessions.end()) break;
+      sessions.erase(v);
+    }
+  }
+  bool erase(const std::string& id, SessionStore::clock::time_point now) {
+    auto it = sessions.find(id);
+    if (it == sessions.end()) return false;
+    const bool known = !expired(it->second, now) && !it->second.turns.empty();
+    sessions.erase(it);
+    return known;
   }
   std::size_t expire(SessionStore::clock::time_point now) {
     std::size_t dropped = 0;
@@ -378,11 +566,17 @@ struct ModelStore {
 TEST_CASE("random operations agree with a simple model") {
   std::mt19937 rng(77);
   auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  const std::size_t session = session_overhead_bytes + 3 + 3 * sizeof(Turn);  // ids are "idN"
 
-  for (std::size_t max_sessions : {1u, 2u, 5u}) {
-    CAPTURE(max_sessions);
-    SessionStore store(3, max_sessions, 40s);
-    ModelStore model_store{3, max_sessions, 40s, {}, {}, 0};
+  struct Limits {
+    std::size_t max_sessions, max_bytes, max_session_bytes;
+  };
+  for (Limits limits : {Limits{1, SIZE_MAX, SIZE_MAX}, Limits{2, SIZE_MAX, SIZE_MAX}, Limits{5, SIZE_MAX, SIZE_MAX},
+                        Limits{5, 3 * session + 300, SIZE_MAX}, Limits{10, SIZE_MAX, 90},
+                        Limits{10, 4 * session + 200, 120}}) {
+    CAPTURE(limits.max_sessions, limits.max_bytes, limits.max_session_bytes);
+    SessionStore store(3, limits.max_sessions, 40s, limits.max_bytes, limits.max_session_bytes);
+    ModelStore model_store{3, limits.max_sessions, 40s, limits.max_bytes, limits.max_session_bytes, {}, {}, 0};
     std::vector<std::string> ids;
     for (int i = 0; i < 10; ++i) ids.push_back("id" + std::to_string(i));
 
@@ -392,15 +586,18 @@ TEST_CASE("random operations agree with a simple model") {
     for (; step < 20000 && agree; ++step) {
       now += std::chrono::seconds(pick(10));
       const std::string& id = ids[static_cast<std::size_t>(pick(static_cast<int>(ids.size())))];
-      switch (pick(6)) {
+      switch (pick(8)) {
         case 0:
-        case 1: {
+        case 1:
+        case 6: {
           std::vector<Turn> turns;
           const int n = pick(4);
           for (int i = 0; i < n; ++i)
-            turns.push_back({pick(2) == 0 ? Role::user : Role::model, std::to_string(step)});
-          store.append(id, turns, now);
-          model_store.append(id, turns, now);
+            turns.push_back({pick(2) == 0 ? Role::user : Role::model, std::string(static_cast<std::size_t>(pick(60)), 'x') + std::to_string(step)});
+          const bool replace = pick(4) == 0;
+          if (replace) store.replace(id, std::vector<Turn>(turns), now);
+          else store.append(id, turns, now);
+          model_store.add(id, turns, replace, now);
           break;
         }
         case 2:
@@ -417,8 +614,12 @@ TEST_CASE("random operations agree with a simple model") {
         case 5:
           agree = store.expire(now) == model_store.expire(now);
           break;
+        case 7:
+          agree = store.erase(id, now) == model_store.erase(id, now);
+          break;
       }
-      agree = agree && store.size() == model_store.sessions.size();
+      agree = agree && store.size() == model_store.sessions.size() && store.bytes() == model_store.bytes();
+      agree = agree && store.bytes() <= std::max(limits.max_bytes, session + 3 * 90);
       for (const std::string& each : ids)
         agree = agree && store.contains(each) == (model_store.sessions.count(each) == 1);
     }
