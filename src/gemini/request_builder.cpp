@@ -1,5 +1,5 @@
-// The streamGenerateContent request body: contents (same-role turns merged), system
-// instruction, generation config.
+// The streamGenerateContent request body: contents (same-role turns merged, empty texts left
+// out), system instruction, generation config.
 #include "chatrelay/gemini/request_builder.hpp"
 
 #include "chatrelay/json/writer.hpp"
@@ -7,60 +7,61 @@
 namespace chatrelay::gemini {
 namespace {
 
-std::string_view role_name(memory::Role role) {
-  return role == memory::Role::user ? "user" : "model";
-}
-
-// [{"text":"..."}]
-void append_parts(std::string& out, std::string_view text) {
-  out.push_back('[');
-  json::ObjectWriter(out).string("text", text).close();
-  out.push_back(']');
-}
+std::string_view role_name(memory::Role role) { return role == memory::Role::user ? "user" : "model"; }
 
 }  // namespace
 
-std::string build_request_body(const std::vector<memory::Turn>& conversation,
-                               const GenerationOptions& options) {
-  std::string parts;   // one content's parts array, reused
-  std::string merged;  // texts of consecutive same-role turns
+RequestBodyBuilder::RequestBodyBuilder(std::size_t text_bytes) {
+  body_.reserve(text_bytes + text_bytes / 16 + 512);
+  body_ = R"({"contents":[)";
+}
 
-  std::string contents = "[";
-  for (std::size_t i = 0; i < conversation.size();) {
-    const memory::Role role = conversation[i].role;
-    merged = conversation[i].text;
-    for (++i; i < conversation.size() && conversation[i].role == role; ++i) {
-      merged += "\n\n";
-      merged += conversation[i].text;
-    }
-    if (contents.size() > 1) contents.push_back(',');
-    parts.clear();
-    append_parts(parts, merged);
-    json::ObjectWriter(contents).string("role", role_name(role)).raw("parts", parts).close();
+void RequestBodyBuilder::add(memory::Role role, std::string_view text) {
+  if (text.empty()) return;
+  if (open_role_ == role) {
+    // Continue the open text: drop its closing quote, join, and drop the new text's opening one.
+    body_.pop_back();
+    body_.append(R"(\n\n)");
+    const std::size_t at = body_.size();
+    json::append_string(body_, text);
+    body_.erase(at, 1);
+    return;
   }
-  contents.push_back(']');
+  close_content();
+  if (any_content_) body_.push_back(',');
+  body_.append(R"({"role":")").append(role_name(role)).append(R"(","parts":[{"text":)");
+  json::append_string(body_, text);
+  open_role_ = role;
+  any_content_ = true;
+}
 
-  std::string body;
-  body.reserve(contents.size() + options.system_prompt.size() + 256);
-  json::ObjectWriter request(body);
-  request.raw("contents", contents);
+void RequestBodyBuilder::close_content() {
+  if (!open_role_) return;
+  body_.append("}]}");
+  open_role_.reset();
+}
 
-  if (!options.system_prompt.empty()) {
-    parts.clear();
-    append_parts(parts, options.system_prompt);
-    std::string instruction;
-    json::ObjectWriter(instruction).raw("parts", parts).close();
-    request.raw("systemInstruction", instruction);
-  }
+std::string RequestBodyBuilder::finish(const GenerationOptions& options, std::span<const std::string> system) && {
+  close_content();
+  body_.push_back(']');
+
+  bool any_instruction = false;
+  auto add_instruction = [&](std::string_view text) {
+    if (text.empty()) return;
+    body_.append(any_instruction ? "," : R"(,"systemInstruction":{"parts":[)");
+    json::ObjectWriter(body_).string("text", text).close();
+    any_instruction = true;
+  };
+  add_instruction(options.system_prompt);
+  for (const std::string& text : system) add_instruction(text);
+  if (any_instruction) body_.append("]}");
 
   const bool thinking = options.thinking_budget || options.include_thoughts;
   if (options.temperature || options.max_output_tokens || thinking) {
     std::string config;
     json::ObjectWriter generation(config);
     if (options.temperature) generation.number("temperature", *options.temperature);
-    if (options.max_output_tokens) {
-      generation.number("maxOutputTokens", *options.max_output_tokens);
-    }
+    if (options.max_output_tokens) generation.number("maxOutputTokens", *options.max_output_tokens);
     if (thinking) {
       std::string thinking_config;
       json::ObjectWriter writer(thinking_config);
@@ -70,10 +71,19 @@ std::string build_request_body(const std::vector<memory::Turn>& conversation,
       generation.raw("thinkingConfig", thinking_config);
     }
     generation.close();
-    request.raw("generationConfig", config);
+    body_.append(R"(,"generationConfig":)").append(config);
   }
-  request.close();
-  return body;
+  body_.push_back('}');
+  return std::move(body_);
+}
+
+std::string build_request_body(const std::vector<memory::Turn>& conversation, const GenerationOptions& options,
+                               std::span<const std::string> system) {
+  std::size_t text_bytes = options.system_prompt.size();
+  for (const auto& turn : conversation) text_bytes += turn.text.size();
+  RequestBodyBuilder builder(text_bytes);
+  for (const auto& turn : conversation) builder.add(turn);
+  return std::move(builder).finish(options, system);
 }
 
 }  // namespace chatrelay::gemini

@@ -81,3 +81,33 @@ TEST_CASE("build_request_body: systemInstruction and generationConfig only when 
 TEST_CASE("build_request_body: an empty conversation is still valid JSON") {
   CHECK(build_request_body({}, {}) == R"({"contents":[]})");
 }
+
+TEST_CASE("build_request_body: empty texts are never sent") {
+  // Gemini refuses an empty part; an empty turn between two of one role leaves them merged.
+  const std::vector<Turn> turns = {{Role::user, "a"}, {Role::model, ""}, {Role::user, "b"}, {Role::model, ""}};
+  CHECK(build_request_body(turns, {}) == R"({"contents":[{"role":"user","parts":[{"text":"a\n\nb"}]}]})");
+  CHECK(build_request_body({{Role::user, ""}}, {}) == R"({"contents":[]})");
+  CHECK(build_request_body({{Role::user, "a"}, {Role::user, ""}}, {}) ==
+        R"({"contents":[{"role":"user","parts":[{"text":"a"}]}]})");
+}
+
+TEST_CASE("build_request_body: system messages follow the configured prompt as parts") {
+  const std::vector<Turn> hi = {{Role::user, "Hi"}};
+  const std::string contents = R"({"contents":[{"role":"user","parts":[{"text":"Hi"}]}])";
+  const std::vector<std::string> system = {"Be brief.", "", "Answer in \"French\"."};
+  CHECK(build_request_body(hi, {.system_prompt = "Sys"}, system) ==
+        contents + R"(,"systemInstruction":{"parts":[{"text":"Sys"},{"text":"Be brief."},)"
+                   R"({"text":"Answer in \"French\"."}]}})");
+  CHECK(build_request_body(hi, {}, system) ==
+        contents + R"(,"systemInstruction":{"parts":[{"text":"Be brief."},{"text":"Answer in \"French\"."}]}})");
+  const std::vector<std::string> blank = {""};
+  CHECK(build_request_body(hi, {}, blank) == contents + "}");
+}
+
+TEST_CASE("RequestBodyBuilder: turn by turn, the same body") {
+  const std::vector<Turn> turns = {{Role::user, "q1"}, {Role::model, "a1"}, {Role::model, "a1b \"x\""},
+                                   {Role::user, "q2\n"}};
+  RequestBodyBuilder builder;
+  for (const Turn& t : turns) builder.add(t);
+  CHECK(std::move(builder).finish({.temperature = 0.5}) == build_request_body(turns, {.temperature = 0.5}));
+}
