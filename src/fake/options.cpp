@@ -132,6 +132,11 @@ Scenarios:
   flood          64 KiB text events forever, --delay-ms apart (1 ms when 0)
   bad-chunk      a 200 whose second chunk has an invalid chunk-size line, then close
   huge-event     one 20 MiB text event
+  empty          a thought-summary event, then finishReason STOP with no text (Gemini 2.5
+                 sometimes ends a turn so)
+  max-tokens-empty  the same, ending with finishReason MAX_TOKENS (the budget spent thinking)
+  blank          text events of only newlines, then STOP
+  large          twelve 512 KiB text events (a 6 MiB answer), STOP in the last
 
 Control endpoints (same port, JSON answers):
   GET    /__fake/stats       {"connections","handshakes","resumed","requests","open_streams",

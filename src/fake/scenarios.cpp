@@ -14,11 +14,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::array<std::string_view, 26> names = {
+constexpr std::array<std::string_view, 30> names = {
     "normal",    "paced",     "long",      "code",    "thoughts",   "429",           "429-short",
     "400",       "bad-key",   "403",       "404",     "500",        "503",           "reset",
     "raw-error", "malformed", "no-finish", "blocked", "max-tokens", "safety",        "stall",
-    "stall-headers", "endless", "flood", "bad-chunk", "huge-event"};
+    "stall-headers", "endless", "flood", "bad-chunk", "huge-event", "empty", "max-tokens-empty", "blank",
+    "large"};
 
 constexpr int prompt_tokens = 8;
 
@@ -67,6 +68,24 @@ std::string replace_once(std::string s, std::string_view from, std::string_view 
   auto at = s.find(from);
   assert(at != std::string::npos);
   return s.replace(at, from.size(), to);
+}
+
+// Gemini 2.5 thinking, then finishing with no answer at all: a thought-summary event, then a
+// candidate whose content has a role and no parts, with `finish` (as the live API ends such turns).
+Plan thoughts_then_nothing(std::string_view finish) {
+  Plan p = Plan::stream();
+  p.add_event(wire::event(
+      R"({"candidates": [{"content": {"parts": [{"text": "**Weighing the request**\n\nThe user wants a page; )"
+      R"(I am deciding how to lay it out.\n\n\n","thought": true}],"role": "model"},"index": 0}],)"
+      R"("usageMetadata": {"promptTokenCount": 8,"totalTokenCount": 77,"promptTokensDetails": [{"modality": )"
+      R"("TEXT","tokenCount": 8}],"thoughtsTokenCount": 69},"modelVersion": "gemini-2.5-flash",)"
+      R"("responseId": "ZmFrZS1nZW1pbmktcmVzcG9uc2U"})"));
+  p.add_event(wire::event(std::string(R"({"candidates": [{"content": {"role": "model"},"finishReason": ")") +
+                          std::string(finish) +
+                          R"(","index": 0}],"usageMetadata": {"promptTokenCount": 8,"totalTokenCount": 1032,)"
+                          R"("promptTokensDetails": [{"modality": "TEXT","tokenCount": 8}],"thoughtsTokenCount": )"
+                          R"(1024},"modelVersion": "gemini-2.5-flash","responseId": "ZmFrZS1nZW1pbmktcmVzcG9uc2U"})"));
+  return p.terminate();
 }
 
 Plan numbered_stream(std::size_t count, std::string_view word, std::string_view last_finish) {
@@ -200,6 +219,17 @@ Plan Scenarios::build(std::string_view name) const {
   } else if (name == "bad-chunk") {
     p = text_stream({"Hello"}, "").add_tail("zz\r\ndata: {}\r\n\r\n\r\n");
     p.end = Plan::End::close;
+  } else if (name == "empty") {
+    p = thoughts_then_nothing("STOP");
+  } else if (name == "max-tokens-empty") {
+    p = thoughts_then_nothing("MAX_TOKENS");
+  } else if (name == "blank") {
+    p = text_stream({"\n", "\n"}, "STOP").terminate();
+  } else if (name == "large") {
+    p = Plan::stream();
+    const std::string piece(512 * 1024, 'x');
+    for (int i = 0; i < 12; ++i) p.add_event(text_event(piece, i == 11 ? "STOP" : "", (i + 1) * 131072));
+    p.terminate();
   } else if (name == "huge-event") {
     std::string text(20u << 20, 'x');
     p = Plan::stream();

@@ -19,7 +19,8 @@ RECORDINGS = os.environ.get('CHATRELAY_RECORDINGS') or os.path.join(
 BODY = {'contents': [{'role': 'user', 'parts': [{'text': 'Say hello'}]}]}
 SCENARIOS = ['normal', 'paced', 'long', 'code', 'thoughts', '429', '429-short', '400', 'bad-key', '403',
              '404', '500', '503', 'reset', 'raw-error', 'malformed', 'no-finish', 'blocked', 'max-tokens',
-             'safety', 'stall', 'stall-headers', 'endless', 'flood', 'bad-chunk', 'huge-event']
+             'safety', 'stall', 'stall-headers', 'endless', 'flood', 'bad-chunk', 'huge-event', 'empty',
+             'max-tokens-empty', 'blank', 'large']
 
 
 def recording(name):
@@ -165,6 +166,27 @@ class StreamingScenarios(FakeTestCase):
         candidate = events[0]['candidates'][0]
         self.assertEqual(candidate['finishReason'], 'SAFETY')
         self.assertNotIn('content', candidate)
+
+    def test_thoughts_then_no_answer(self):
+        for scenario, finish in (('empty', 'STOP'), ('max-tokens-empty', 'MAX_TOKENS')):
+            with self.subTest(scenario=scenario):
+                events = self.assert_event_stream(self.play(scenario))
+                self.assertEqual(texts(events), [])
+                parts = [p for e in events for c in e['candidates'] for p in c.get('content', {}).get('parts', [])]
+                self.assertTrue(parts and all(p.get('thought') for p in parts))
+                self.assertEqual(finish_reasons(events)[-1], finish)
+                self.assertNotIn('parts', events[-1]['candidates'][0]['content'])
+
+    def test_blank(self):
+        events = self.assert_event_stream(self.play('blank'))
+        self.assertEqual(''.join(texts(events)), '\n\n')
+        self.assertEqual(finish_reasons(events)[-1], 'STOP')
+
+    def test_large(self):
+        events = self.assert_event_stream(self.play('large'))
+        self.assertEqual(len(events), 12)
+        self.assertEqual(len(''.join(texts(events))), 6 << 20)
+        self.assertEqual(finish_reasons(events)[-1], 'STOP')
 
     def test_huge_event(self):
         events = self.assert_event_stream(self.play('huge-event'))
