@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "chatrelay/chat/openapi.hpp"
+#include "chatrelay/chat/sessions_handler.hpp"
 #include "chatrelay/chat/stream_handler.hpp"
 #include "chatrelay/config/loader.hpp"
 #include "chatrelay/core/asio.hpp"
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   cr::memory::SessionStore sessions(mem.max_history_messages, mem.max_sessions, cr::seconds_f(mem.session_ttl_s),
                                     mem.max_bytes, mem.max_session_bytes);
   cr::chat::StreamHandler chat(settings, *client, sessions);
+  cr::chat::SessionsHandler session_routes(sessions);
 
   cr::http::Router router;
   router.add("GET", "/health", [](const cr::http::Message&) {
@@ -118,6 +120,8 @@ int main(int argc, char** argv) {
   });
   router.add_async("POST", "/api/chat/stream", [&](cr::http::Exchange& ex) { return chat(ex); },
                    /*stream_slot=*/true);
+  router.add_async("GET", "/api/sessions/{id}", [&](cr::http::Exchange& ex) { return session_routes.get(ex); });
+  router.add_async("DELETE", "/api/sessions/{id}", [&](cr::http::Exchange& ex) { return session_routes.remove(ex); });
   auto metrics = [&](const cr::http::Message&) {
     cr::metrics::registry().sessions = static_cast<std::int64_t>(sessions.size());
     cr::metrics::registry().session_bytes = static_cast<std::int64_t>(sessions.bytes());

@@ -1,5 +1,6 @@
 // StreamHandler: one coroutine per chat turn. The server's forced shutdown stops the upstream call;
-// the connection races the whole handler against the client going away.
+// the connection races the whole handler against the client going away. Sessions are keyed by the
+// caller's token and id (DESIGN.md §1), and a turn commits only when its answer completed.
 #include "chatrelay/chat/stream_handler.hpp"
 
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <variant>
 
 #include "chatrelay/chat/artifacts.hpp"
+#include "chatrelay/chat/conversation.hpp"
 #include "chatrelay/chat/ndjson.hpp"
 #include "chatrelay/chat/validation.hpp"
 #include "chatrelay/core/log.hpp"
@@ -21,30 +23,29 @@ namespace {
 constexpr std::size_t max_answer_bytes = 8 * 1024 * 1024;
 struct AnswerTooLarge {};
 
-bool is_json_content_type(std::string_view ct) {
-  auto semi = ct.find(';');
-  auto media = ct.substr(0, semi);
-  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  return http::iequals(media, "application/json");
-}
-
 // Finish reasons that mean "stopped for policy reasons" rather than "done".
 bool is_block_finish(std::string_view reason) {
   return reason == "SAFETY" || reason == "RECITATION" || reason == "PROHIBITED_CONTENT" ||
          reason == "BLOCKLIST" || reason == "SPII" || reason == "IMAGE_SAFETY" || reason == "LANGUAGE";
 }
 
-// Releases the session's busy mark however the handler ends (complete, error, cancellation).
+// Releases the session's busy mark however the handler ends (complete, error, cancellation), or
+// earlier: a completed turn releases it before its complete chunk goes out.
 class SessionLease {
  public:
-  SessionLease(memory::SessionStore& store, std::string id) : store_(store), id_(std::move(id)) {}
-  ~SessionLease() { store_.release(id_); }
+  SessionLease(memory::SessionStore& store, std::string_view key) : store_(store), key_(key) {}
+  ~SessionLease() { release(); }
   SessionLease(const SessionLease&) = delete;
   SessionLease& operator=(const SessionLease&) = delete;
 
+  void release() {
+    if (std::exchange(held_, false)) store_.release(key_);
+  }
+
  private:
   memory::SessionStore& store_;
-  std::string id_;
+  std::string_view key_;
+  bool held_ = true;
 };
 
 // Counts a stream as active for as long as it lives, and how it ended.
@@ -95,11 +96,7 @@ StreamHandler::StreamHandler(const config::Settings& settings, gemini::Client& c
 
 awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   const auto& req = ex.request();
-  if (!is_json_content_type(req.header("content-type"))) {
-    co_await ex.respond(http::json_error(415, "Content-Type must be application/json"));
-    co_return;
-  }
-  auto parsed = parse_chat_request(req.body);
+  auto parsed = parse_chat_request(req.body, req.header("content-type"));
   if (auto* rejection = std::get_if<Rejection>(&parsed)) {
     http::Response r;
     r.status = rejection->status;
@@ -109,24 +106,35 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   }
   auto& chat = std::get<ChatRequest>(parsed);
   std::string session_id = chat.session_id ? *chat.session_id : random_hex_id();
-  if (auto wait = session_limiter_.acquire(session_id)) {
+  const std::string key = session_key(ex.principal(), session_id);
+  if (auto wait = session_limiter_.acquire(key)) {
     auto r = http::json_error(429, "Too many messages for this session; wait a moment and send again.");
     r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
     co_await ex.respond(std::move(r));
     co_return;
   }
-  if (!sessions_.try_acquire(session_id)) {
+  if (!sessions_.try_acquire(key)) {
     co_await ex.respond(http::json_error(
         409, "Session " + session_id + " is still streaming a reply; wait for it to finish, then send again."));
     co_return;
   }
-  SessionLease lease(sessions_, session_id);
+  SessionLease lease(sessions_, key);
 
+  // Who owns the transcript (DESIGN.md §1): one turn is new and follows the stored history; more
+  // are the client's own, and replace it. The body is written straight from the store's turns.
+  const bool transcript = chat.messages.size() > 1;
   std::string body;
-  {  // the history copy is not kept for the length of the stream: the body has it
-    std::vector<memory::Turn> conversation = sessions_.history(session_id);
-    conversation.insert(conversation.end(), chat.messages.begin(), chat.messages.end());
-    body = gemini::build_request_body(conversation, options_);
+  if (transcript) {
+    window_transcript(chat.messages, settings_.memory.max_history_messages);
+    body = gemini::build_request_body(chat.messages, options_, chat.system);
+  } else {
+    const auto history = sessions_.window(key);
+    std::size_t text_bytes = options_.system_prompt.size() + chat.messages.front().text.size();
+    for (const auto& turn : history) text_bytes += turn.text.size();
+    gemini::RequestBodyBuilder builder(text_bytes);
+    for (const auto& turn : history) builder.add(turn);
+    builder.add(chat.messages.front());
+    body = std::move(builder).finish(options_, chat.system);
   }
 
   // The head goes out once the Gemini request has (see Client::WaitHook), or before anything else
@@ -207,18 +215,31 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
     append_error(out, "upstream_protocol",
                  "Gemini's answer grew past 8 MiB without ending; it was cut short. Send the message again.");
   } else if (outcome.stopped) {
-    append_error(out, "internal", "chatrelay is shutting down; the answer was cut short. Send the message again.");
+    append_error(out, "shutting_down",
+                 "chatrelay is shutting down; the answer was cut short. Send the message again in a moment.");
   } else {
+    const bool visible = has_visible_text(answer.text);
     if (outcome.error) {
       append_error(out, outcome.error->code, outcome.error->message, outcome.error->retry_after_s);
     } else if (answer.block_reason) {
       append_error(out, "blocked",
                    "Gemini refused this prompt (" + *answer.block_reason + "). Rephrase the message and try again.");
-    } else if (answer.text.empty() && answer.finish_reason && is_block_finish(*answer.finish_reason)) {
+    } else if (!visible && answer.finish_reason && is_block_finish(*answer.finish_reason)) {
       append_error(out, "blocked",
                    "Gemini stopped before answering (" + *answer.finish_reason + "). Rephrase the message and try again.");
-    } else if (!answer.finish_reason && answer.text.empty()) {
+    } else if (!visible && !answer.finish_reason) {
       append_error(out, "incomplete", "Gemini ended the answer without any text. Send the message again.");
+    } else if (!visible) {
+      // Gemini 2.5 sometimes finishes, or runs out of tokens thinking, without a word of answer.
+      log::warn("answer without visible text", {log::kv("request_id", ex.request_id()),
+                                                 log::kv("finish_reason", *answer.finish_reason)});
+      if (*answer.finish_reason == "MAX_TOKENS") {
+        append_error(out, "incomplete",
+                     "Gemini ran out of room before writing any answer. Send the message again, or ask for "
+                     "something shorter.");
+      } else {
+        append_error(out, "empty_answer", "Gemini finished without writing an answer. Send the message again or rephrase it.");
+      }
     } else {
       auto artifacts = extract_artifacts(answer.text);
       Completion c;
@@ -240,16 +261,22 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
                                    log::kv("attempts", outcome.attempts)});
     }
   }
+  if (completed) {
+    // Committed, and the session freed, before the client reads the complete chunk: a client that
+    // sends its next turn the moment it has it finds the history there and no 409 (DESIGN.md §1).
+    // Any other ending commits nothing, so a retry starts from the same history.
+    chat.messages.push_back({memory::Role::model, std::move(answer.text)});
+    if (transcript) {
+      sessions_.replace(key, std::move(chat.messages));
+    } else {
+      sessions_.append(key, std::move(chat.messages));
+    }
+    lease.release();
+  }
   co_await send_head();  // a call stopped before it waited for Gemini
   co_await ex.finish_stream(out);  // the terminal chunk and the end of the stream, in one write
   m.stream_bytes += out.size();
   gauge.ended(completed ? m.streams_complete : m.streams_error);
-  if (completed) {
-    // Committed only once the client has the complete chunk: a retry after any failure starts
-    // from the same history.
-    chat.messages.push_back({memory::Role::model, std::move(answer.text)});
-    sessions_.append(session_id, std::move(chat.messages));
-  }
 }
 
 }  // namespace chatrelay::chat

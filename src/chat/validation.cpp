@@ -1,5 +1,5 @@
-// Validation of the POST /api/chat/stream body: simdjson DOM in, a ChatRequest or the refusal
-// FastAPI (pydantic v2) would have sent out. Error `type`, `msg` and `ctx` follow pydantic's
+// Validation of the POST /api/chat/stream body: bytes and Content-Type in, a ChatRequest or the
+// refusal FastAPI (pydantic v2) would have sent out. Error `type`, `msg` and `ctx` follow pydantic's
 // wording so existing frontends and their tests read them unchanged; `input` is left out (it
 // would echo the client's own, possibly large, text back).
 #include "chatrelay/chat/validation.hpp"
@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include "chatrelay/chat/json_error.hpp"
 #include "chatrelay/json/writer.hpp"
 
 namespace chatrelay::chat {
@@ -16,11 +17,13 @@ namespace {
 namespace dom = simdjson::dom;
 
 constexpr std::string_view session_id_pattern = "^[A-Za-z0-9._:-]+$";
-constexpr std::string_view roles_expected = "'user', 'assistant' or 'model'";
+constexpr std::string_view roles_expected = "'user', 'assistant', 'model' or 'system'";
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 // A pydantic `loc` path such as ["body","messages",0,"role"], kept as JSON text.
 class Loc {
  public:
+  explicit Loc(std::string_view root = "body") { json::append_string(json_, root); }
   Loc key(std::string_view k) const {
     Loc next = *this;
     next.json_.push_back(',');
@@ -36,7 +39,7 @@ class Loc {
   std::string json() const { return json_ + ']'; }
 
  private:
-  std::string json_ = "[\"body\"";
+  std::string json_ = "[";
 };
 
 // The collected errors of one request, rendered as FastAPI's {"detail":[…]}.
@@ -49,6 +52,11 @@ class Errors {
     item.string("type", type).raw("loc", loc.json()).string("msg", msg);
     if (!ctx.empty()) item.raw("ctx", ctx);
     item.close();
+  }
+  // An item whose JSON is already built.
+  void add_raw(std::string_view item) {
+    items_.push_back(items_.empty() ? '[' : ',');
+    items_.append(item);
   }
   bool empty() const { return items_.empty(); }
   Rejection rejection() const {
@@ -87,6 +95,26 @@ std::size_t utf8_length(std::string_view s) {
   return n;
 }
 
+// The rules of a session id (string already), FastAPI's errors added at `loc`.
+bool check_id(std::string_view id, const Loc& loc, Errors& errors) {
+  std::size_t length = utf8_length(id);
+  if (length < 1) {
+    errors.add(loc, "string_too_short", "String should have at least 1 character", R"({"min_length":1})");
+  } else if (length > max_session_id_length) {
+    errors.add(loc, "string_too_long",
+               "String should have at most " + std::to_string(max_session_id_length) + " characters",
+               R"({"max_length":)" + std::to_string(max_session_id_length) + "}");
+  } else if (!valid_session_id(id)) {
+    std::string ctx;
+    json::ObjectWriter(ctx).string("pattern", session_id_pattern).close();
+    errors.add(loc, "string_pattern_mismatch",
+               "String should match pattern '" + std::string(session_id_pattern) + "'", ctx);
+  } else {
+    return true;
+  }
+  return false;
+}
+
 void check_session_id(std::optional<dom::element> value, Errors& errors, ChatRequest& request) {
   if (!value || value->is_null()) return;
   Loc loc = Loc{}.key("session_id");
@@ -95,29 +123,15 @@ void check_session_id(std::optional<dom::element> value, Errors& errors, ChatReq
     errors.add(loc, "string_type", "Input should be a valid string");
     return;
   }
-  std::size_t length = utf8_length(id);
-  if (length < 1) {
-    errors.add(loc, "string_too_short", "String should have at least 1 character",
-               R"({"min_length":1})");
-  } else if (length > max_session_id_length) {
-    errors.add(loc, "string_too_long",
-               "String should have at most " + std::to_string(max_session_id_length) +
-                   " characters",
-               R"({"max_length":)" + std::to_string(max_session_id_length) + "}");
-  } else if (!valid_session_id(id)) {
-    std::string ctx;
-    json::ObjectWriter(ctx).string("pattern", session_id_pattern).close();
-    errors.add(loc, "string_pattern_mismatch",
-               "String should match pattern '" + std::string(session_id_pattern) + "'", ctx);
-  } else {
-    request.session_id.emplace(id);
-  }
+  if (check_id(id, loc, errors)) request.session_id.emplace(id);
 }
 
-// One message; nullopt (with errors added) when it is invalid. `role` receives its role whenever
-// that, at least, was valid.
-std::optional<memory::Turn> check_message(dom::element value, const Loc& loc, Errors& errors,
-                                          std::optional<memory::Role>& role) {
+enum class MessageRole { user, model, system };
+
+// One message, its errors added. `role` receives its role whenever that, at least, was valid;
+// the text is returned when the whole message is valid.
+std::optional<std::string_view> check_message(dom::element value, const Loc& loc, Errors& errors,
+                                              std::optional<MessageRole>& role) {
   role.reset();
   dom::object object;
   if (value.get_object().get(object) != simdjson::SUCCESS) {
@@ -129,13 +143,14 @@ std::optional<memory::Turn> check_message(dom::element value, const Loc& loc, Er
   if (!role_value) {
     add_missing(errors, loc.key("role"));
   } else if (role_value->get_string().get(role_text) == simdjson::SUCCESS &&
-             (role_text == "user" || role_text == "assistant" || role_text == "model")) {
-    role = role_text == "user" ? memory::Role::user : memory::Role::model;
+             (role_text == "user" || role_text == "assistant" || role_text == "model" || role_text == "system")) {
+    role = role_text == "user"     ? MessageRole::user
+           : role_text == "system" ? MessageRole::system
+                                   : MessageRole::model;
   } else {
     std::string ctx;
     json::ObjectWriter(ctx).string("expected", roles_expected).close();
-    errors.add(loc.key("role"), "literal_error",
-               "Input should be " + std::string(roles_expected), ctx);
+    errors.add(loc.key("role"), "literal_error", "Input should be " + std::string(roles_expected), ctx);
   }
   auto content = member(object, "content");
   std::string_view content_text;
@@ -151,7 +166,7 @@ std::optional<memory::Turn> check_message(dom::element value, const Loc& loc, Er
     content_ok = true;
   }
   if (!role || !content_ok) return std::nullopt;
-  return memory::Turn{*role, std::string(content_text)};
+  return content_text;
 }
 
 void check_messages(std::optional<dom::element> value, Errors& errors, ChatRequest& request) {
@@ -188,19 +203,88 @@ void check_messages(std::optional<dom::element> value, Errors& errors, ChatReque
     return;
   }
   std::size_t i = 0;
-  std::optional<memory::Role> last_role;
+  std::optional<MessageRole> role;
+  // The last user or model message, as far as it is known: an invalid role after it could be either.
+  std::optional<std::size_t> last_turn;
+  bool last_turn_is_user = false;
+  bool last_unknown = false;
   for (dom::element item : array) {
-    if (auto turn = check_message(item, loc.index(i), errors, last_role)) {
-      request.messages.push_back(std::move(*turn));
+    auto text = check_message(item, loc.index(i), errors, role);
+    if (!role) {
+      last_turn.reset();
+      last_unknown = true;
+    } else if (*role == MessageRole::system) {
+      if (text) request.system.emplace_back(*text);
+    } else {
+      last_turn = i;
+      last_turn_is_user = *role == MessageRole::user;
+      last_unknown = false;
+      if (text) request.messages.push_back({last_turn_is_user ? memory::Role::user : memory::Role::model, std::string(*text)});
     }
     ++i;
   }
-  // Checked whenever the last role itself is valid, so one answer names every problem.
-  if (last_role == memory::Role::model) {
-    errors.add(loc.index(count - 1).key("role"), "value_error",
-               "Value error, the last message must be a user turn (role 'user')",
+  // Checked whenever the last turn's role is known, so one answer names every problem.
+  if (last_turn && !last_turn_is_user) {
+    errors.add(loc.index(*last_turn).key("role"), "value_error",
+               "Value error, the last message that is not a system message must be a user turn (role 'user')",
+               R"({"error":{}})");
+  } else if (!last_turn && !last_unknown) {
+    errors.add(loc, "value_error", "Value error, the messages must include a user turn (role 'user')",
                R"({"error":{}})");
   }
+}
+
+// FastAPI's answer to a body that is not valid JSON: where Python's json module gave up.
+Rejection invalid_json(std::string_view body, simdjson::error_code error) {
+  // Python decodes the bytes before parsing; undecodable bytes, or nesting past its recursion
+  // limit, are not JSON errors to FastAPI but a 400.
+  if (error == simdjson::UTF8_ERROR || error == simdjson::DEPTH_ERROR || !simdjson::validate_utf8(body)) {
+    Rejection r{400, {}};
+    json::ObjectWriter(r.body).string("detail", "There was an error parsing the body").close();
+    return r;
+  }
+  auto found = find_json_error(body);
+  // A text Python accepts but simdjson does not (NaN, huge numbers, lone surrogates): refused at
+  // its start with simdjson's reason.
+  const std::size_t position = found ? found->position : 0;
+  const std::string_view reason = found ? found->message : std::string_view(simdjson::error_message(error));
+  std::string ctx;
+  json::ObjectWriter(ctx).string("error", reason).close();
+  std::string item;
+  json::ObjectWriter(item)
+      .string("type", "json_invalid")
+      .raw("loc", "[\"body\"," + std::to_string(position) + "]")
+      .string("msg", "JSON decode error")
+      .raw("input", "{}")
+      .raw("ctx", ctx)
+      .close();
+  Errors errors;
+  errors.add_raw(item);
+  return errors.rejection();
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
+    if (x != b[i]) return false;
+  }
+  return true;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 }  // namespace
@@ -215,23 +299,36 @@ bool valid_session_id(std::string_view id) {
   return true;
 }
 
-std::variant<ChatRequest, Rejection> parse_chat_request(std::string_view body) {
+bool is_json_media_type(std::string_view content_type) {
+  // email.message's reading, as FastAPI uses it: the part before ';', stripped and lower-cased,
+  // must be one "main/sub" (else it counts as text/plain).
+  if (content_type.empty()) return true;  // no type at all
+  const std::string_view media = trim(content_type.substr(0, content_type.find(';')));
+  const auto slash = media.find('/');
+  if (slash == std::string_view::npos || media.find('/', slash + 1) != std::string_view::npos) return false;
+  const std::string_view sub = media.substr(slash + 1);
+  return iequals(media.substr(0, slash), "application") &&
+         (iequals(sub, "json") || (sub.size() >= 5 && iequals(sub.substr(sub.size() - 5), "+json")));
+}
+
+std::variant<ChatRequest, Rejection> parse_chat_request(std::string_view body, std::string_view content_type) {
   Errors errors;
-  // FastAPI treats an empty body as an absent one.
+  // FastAPI treats an empty body as an absent one, whatever its type.
   if (body.empty()) {
     add_missing(errors, Loc{});
     return errors.rejection();
   }
+  // Another type is not parsed: the model is then validated against the raw bytes.
+  if (!is_json_media_type(content_type)) {
+    add_not_an_object(errors, Loc{});
+    return errors.rejection();
+  }
+  // Python decodes bytes that start with a BOM as utf-8-sig.
+  if (body.starts_with(utf8_bom)) body.remove_prefix(utf8_bom.size());
   // Reused per thread: it keeps its padded copy of the input and its tape between requests.
   thread_local dom::parser parser;
   dom::element root;
-  if (auto error = parser.parse(body.data(), body.size(), true).get(root)) {
-    Rejection r{400, {}};
-    json::ObjectWriter(r.body)
-        .string("detail", std::string("Malformed JSON body: ") + simdjson::error_message(error))
-        .close();
-    return r;
-  }
+  if (auto error = parser.parse(body.data(), body.size(), true).get(root)) return invalid_json(body, error);
   if (root.is_null()) {
     add_missing(errors, Loc{});
     return errors.rejection();
@@ -246,6 +343,29 @@ std::variant<ChatRequest, Rejection> parse_chat_request(std::string_view body) {
   check_messages(member(object, "messages"), errors, request);
   if (!errors.empty()) return errors.rejection();
   return request;
+}
+
+std::optional<std::string> decode_path_segment(std::string_view segment) {
+  std::string out;
+  out.reserve(segment.size());
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    int hi = 0, lo = 0;
+    if (segment[i] == '%' && i + 2 < segment.size() &&
+        (hi = hex_digit(segment[i + 1])) >= 0 && (lo = hex_digit(segment[i + 2])) >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(segment[i]);
+    }
+  }
+  if (out.empty() || out.find('/') != std::string::npos) return std::nullopt;
+  return out;
+}
+
+std::optional<Rejection> check_session_id_param(std::string_view id) {
+  Errors errors;
+  if (check_id(id, Loc("path").key("session_id"), errors)) return std::nullopt;
+  return errors.rejection();
 }
 
 }  // namespace chatrelay::chat

@@ -58,9 +58,11 @@ void serialize(const Response& r, bool keep_alive, bool head_only, std::string& 
                const std::vector<Header>& common) {
   append_status_line(r.status, out);
   if (!r.content_type.empty()) out.append("Content-Type: ").append(r.content_type).append("\r\n");
-  char len[24];
-  auto end = std::to_chars(len, len + sizeof len, r.body.size()).ptr;
-  out.append("Content-Length: ").append(len, end).append("\r\n");
+  if (r.status != 204) {  // a 204 has no body and must not say how long it is (RFC 9110 §8.6)
+    char len[24];
+    auto end = std::to_chars(len, len + sizeof len, r.body.size()).ptr;
+    out.append("Content-Length: ").append(len, end).append("\r\n");
+  }
   append_headers(r.headers, out);
   append_headers(common, out);
   if (!keep_alive || r.close) out.append("Connection: close\r\n");

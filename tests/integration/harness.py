@@ -167,3 +167,25 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+class FakeAndRelay:
+    """A unittest.TestCase mixin: one fake Gemini (FAKE_SCENARIO) and one chatrelay against it
+    (RELAY_ENV) for the whole class, as cls.fake and cls.relay."""
+    FAKE_SCENARIO = "normal"
+    RELAY_ENV = {}
+
+    @classmethod
+    def setUpClass(cls):
+        from fake import FakeGemini
+        cls.fake = FakeGemini(scenario=cls.FAKE_SCENARIO)
+        try:
+            cls.relay = Chatrelay(fake=cls.fake, env=cls.RELAY_ENV)
+        except Exception:
+            cls.fake.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.relay.stop()
+        cls.fake.stop()

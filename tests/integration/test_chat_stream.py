@@ -124,6 +124,90 @@ class ChatStreamTest(unittest.TestCase):
         sent = self.fake.requests()[-1]["body"]["contents"]
         self.assertEqual([c["role"] for c in sent], ["user", "model", "user"])
 
+    def test_system_messages_become_the_system_instruction_and_are_never_stored(self):
+        sid = "sys-" + str(time.monotonic_ns())
+        system = {"role": "system", "content": "Answer in French."}
+        status, _, chunks = self.chat([system, user("hello"), {"role": "system", "content": "Be brief."}],
+                                      session_id=sid)
+        self.assertEqual(chunks[-1]["type"], "complete")
+        body = self.fake.requests()[-1]["body"]
+        parts = [p["text"] for p in body["systemInstruction"]["parts"]]
+        self.assertEqual(len(parts), 3)
+        self.assertIn("fenced", parts[0])  # the configured coding prompt comes first
+        self.assertEqual(parts[1:], ["Answer in French.", "Be brief."])
+        self.assertEqual(body["contents"], [{"role": "user", "parts": [{"text": "hello"}]}])
+        # The next turn carries the history without them, and only the configured prompt.
+        self.chat([user("again")], session_id=sid)
+        body = self.fake.requests()[-1]["body"]
+        self.assertEqual(len(body["systemInstruction"]["parts"]), 1)
+        self.assertEqual([c["role"] for c in body["contents"]], ["user", "model", "user"])
+        self.assertNotIn("French", json.dumps(body["contents"]))
+        status, _, raw = self.relay.request("GET", "/api/sessions/" + sid)
+        self.assertEqual([m["role"] for m in json.loads(raw)["messages"]], ["user", "assistant"] * 2)
+
+    def test_a_resent_transcript_replaces_the_history_instead_of_doubling_it(self):
+        sid = "tr-" + str(time.monotonic_ns())
+        status, _, chunks = self.chat([user("q1")], session_id=sid)
+        a1 = chunks[-1]["content"]
+        # A client that owns its transcript sends the whole conversation with the next question.
+        status, _, chunks = self.chat([user("q1"), assistant(a1), user("q2")], session_id=sid)
+        self.assertEqual(chunks[-1]["type"], "complete")
+        a2 = chunks[-1]["content"]
+        sent = self.fake.requests()[-1]["body"]["contents"]
+        self.assertEqual([(c["role"], c["parts"][0]["text"]) for c in sent],
+                         [("user", "q1"), ("model", a1), ("user", "q2")])
+        # It was committed in place of the old history; a plain new turn follows it.
+        self.chat([user("q3")], session_id=sid)
+        sent = self.fake.requests()[-1]["body"]["contents"]
+        self.assertEqual([c["parts"][0]["text"] for c in sent], ["q1", a1, "q2", a2, "q3"])
+        # An edited transcript replaces it too.
+        self.chat([user("other"), assistant("answer"), user("q4")], session_id=sid)
+        sent = self.fake.requests()[-1]["body"]["contents"]
+        self.assertEqual([c["parts"][0]["text"] for c in sent], ["other", "answer", "q4"])
+
+    def test_a_transcript_is_windowed_to_max_history_messages(self):
+        with Chatrelay(fake=self.fake, env={"MAX_HISTORY_MESSAGES": "3"}) as relay:
+            sid = "trw-" + str(time.monotonic_ns())
+            turns = [user("u1"), assistant("m1"), user("u2"), assistant("m2"), user("u3"), assistant("m3"), user("u4")]
+            status, _, chunks = relay.chat(turns, session_id=sid)
+            self.assertEqual(chunks[-1]["type"], "complete")
+            sent = self.fake.requests()[-1]["body"]["contents"]
+            # The newest three before u4 are m2 u3 m3; the window starts at a user turn.
+            self.assertEqual([c["parts"][0]["text"] for c in sent], ["u3", "m3", "u4"])
+            status, _, raw = relay.request("GET", "/api/sessions/" + sid)
+            # Kept: the newest three of u3 m3 u4 and the answer, from a user turn on.
+            stored = [m["content"] for m in json.loads(raw)["messages"]]
+            self.assertEqual(stored, ["u4", chunks[-1]["content"]])
+
+    def test_answers_without_visible_text_are_errors_and_never_stored(self):
+        cases = (("empty", "empty_answer", "Gemini finished without writing an answer. Send the message again or "
+                                           "rephrase it."),
+                 ("blank", "empty_answer", None),
+                 ("max-tokens-empty", "incomplete", None))
+        self.fake.clear_requests()
+        for scenario, code, message in cases:
+            with self.subTest(scenario=scenario):
+                sid = "empty-" + str(time.monotonic_ns())
+                self.chat([user("first")], session_id=sid)
+                self.fake.set_scenarios([scenario])
+                status, _, chunks = self.chat([user("second")], session_id=sid)
+                self.assertEqual(status, 200)
+                self.assertEqual(chunks[-1]["type"], "error")
+                self.assertEqual(chunks[-1]["code"], code)
+                if message:
+                    self.assertEqual(chunks[-1]["content"], message)
+                self.assertNotIn("complete", [c["type"] for c in chunks])
+                # Nothing committed: the next turn has the first exchange only in front of it.
+                self.chat([user("third")], session_id=sid)
+                sent = self.fake.requests()[-1]["body"]["contents"]
+                self.assertEqual([c["parts"][0]["text"] for c in sent][::2], ["first", "third"])
+                status, _, raw = self.relay.request("GET", "/api/sessions/" + sid)
+                self.assertTrue(all(m["content"].strip() for m in json.loads(raw)["messages"]))
+        # No empty part ever went upstream.
+        for request in self.fake.requests():
+            for content in request["body"]["contents"]:
+                self.assertTrue(all(p["text"] for p in content["parts"]), content)
+
     def test_quota_exceeded_with_retry_after(self):
         self.fake.set_scenarios(["429"])
         before = self.fake.stats()["requests"]
@@ -293,18 +377,20 @@ class ChatStreamTest(unittest.TestCase):
     def test_validation_refusals(self):
         status, _, body = self.relay.request("POST", "/api/chat/stream", body="{not json",
                                              headers={"Content-Type": "application/json"})
-        self.assertEqual(status, 400)
-        self.assertIn("detail", json.loads(body))
+        self.assertEqual(status, 422)
+        self.assertEqual(json.loads(body)["detail"][0]["type"], "json_invalid")
         status, _, body = self.relay.request("POST", "/api/chat/stream", body="{}",
                                              headers={"Content-Type": "text/plain"})
-        self.assertEqual(status, 415)
+        self.assertEqual(status, 422)
+        self.assertEqual(json.loads(body)["detail"][0]["type"], "model_attributes_type")
         cases = [
             ({"messages": []}, ["body", "messages"]),
             ({"messages": [{"role": "robot", "content": "x"}]}, ["body", "messages", 0, "role"]),
             ({"messages": [{"role": "user", "content": ""}]}, ["body", "messages", 0, "content"]),
             ({"messages": [user("a"), assistant("b")]}, ["body", "messages", 1, "role"]),
             ({"messages": [user("a")], "session_id": "bad id!"}, ["body", "session_id"]),
-            ({"messages": [user("a")] * 65}, ["body", "messages"]),
+            ({"messages": [user("a")] * 501}, ["body", "messages"]),
+            ({"messages": [{"role": "system", "content": "s"}]}, ["body", "messages"]),
             ({}, ["body", "messages"]),
         ]
         for payload, loc in cases:
@@ -318,7 +404,7 @@ class ChatStreamTest(unittest.TestCase):
         conn.request("POST", "/api/chat/stream", body="[", headers={"Content-Type": "application/json"})
         r = conn.getresponse()
         r.read()
-        self.assertEqual(r.status, 400)
+        self.assertEqual(r.status, 422)
         conn.request("GET", "/health")
         self.assertEqual(conn.getresponse().status, 200)
         conn.close()
@@ -394,7 +480,9 @@ class ShutdownDuringStreamTest(unittest.TestCase):
     def test_grace_period_ends_streams_with_an_error_chunk(self):
         chunks = self.stream_through_sigterm({"scenario": "endless"}, ["--set", "server.shutdown_grace_s=0.5"])
         self.assertEqual(chunks[-1]["type"], "error")
-        self.assertIn("shutting down", chunks[-1]["content"])
+        self.assertEqual(chunks[-1]["code"], "shutting_down")
+        self.assertEqual(chunks[-1]["content"],
+                         "chatrelay is shutting down; the answer was cut short. Send the message again in a moment.")
 
     def test_stop_that_lands_while_a_slow_client_is_written_to_still_ends_the_stream(self):
         # The stream is blocked writing to a client that does not read when the grace period
@@ -414,7 +502,7 @@ class ShutdownDuringStreamTest(unittest.TestCase):
                 while chunk := s.recv(1 << 20):
                     received += chunk
                 tail = received[-300:]
-                self.assertIn(b"shutting down", tail)
+                self.assertIn(b'"code":"shutting_down"', tail)
                 self.assertNotIn(b"upstream_protocol", tail)
                 self.assertEqual(relay.proc.wait(10), 0)
             finally:
