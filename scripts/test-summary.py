@@ -21,7 +21,8 @@ def count(entry):
         failed = sum(int(n) for n in re.findall(r"(?:failures|errors)=(\d+)", f.group(1))) if f else 0
         if not ok and failed == 0:
             failed = 1
-        return ran - failed, failed
+        # A failed setUpModule/setUpClass is an error of no test that ran: never negative passes.
+        return max(ran - failed, 0), failed
     return (1, 0) if ok else (0, 1)
 
 
