@@ -1,10 +1,14 @@
 // libFuzzer target: http::MessageParser in request mode (what a client can send us). The input
 // after the first byte is fed whole, split in two at a position taken from the first byte, and
-// (when short) byte by byte, the way http::Connection feeds it; every way must give the same
-// messages and the same error, and each message must satisfy the parser's promises. The same bytes
-// also drive a generator of valid requests, each of which must be accepted exactly as built.
+// (when short) byte by byte, the way http::Connection feeds it, and also stopping after each head
+// (accept_body, as the Connection does); every way must give the same messages and the same error,
+// and each message must satisfy the parser's promises (one Host, chunked as the only coding, none
+// in HTTP/1.0). The same bytes also drive a generator of valid requests (chunked bodies with
+// extensions and trailers, Upgrade headers), each of which must be accepted exactly as built, and
+// the request after it too.
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <string>
@@ -57,6 +61,18 @@ struct Outcome {
 
 // What a complete request must look like, whatever the bytes were.
 void check_message(const chatrelay::http::Message& m) {
+  std::size_t hosts = 0, codings = 0;
+  for (const auto& h : m.headers) {
+    hosts += h.name == "host";
+    if (h.name == "transfer-encoding") {
+      ++codings;
+      FUZZ_CHECK(chatrelay::http::iequals(h.value, "chunked"), "chunked is the only coding accepted");
+    }
+  }
+  FUZZ_CHECK(hosts <= 1, "at most one Host");
+  FUZZ_CHECK(codings <= 1, "at most one Transfer-Encoding field");
+  FUZZ_CHECK(codings == 0 || m.version_minor >= 1, "no Transfer-Encoding in HTTP/1.0");
+  FUZZ_CHECK((codings == 1) == m.chunked, "chunked exactly when Transfer-Encoding says so");
   FUZZ_CHECK(!m.method.empty(), "a complete request has a method");
   FUZZ_CHECK(m.target == "*" || (!m.target.empty() && m.target[0] == '/'),
              "the target is origin-form or *");
@@ -80,15 +96,33 @@ void check_message(const chatrelay::http::Message& m) {
   FUZZ_CHECK(header_bytes <= limits.max_header_bytes, "the header limit holds");
 }
 
-Outcome run(const std::vector<std::string_view>& pieces) {
-  MessageParser parser(MessageParser::Mode::request, limits);
+// What an error leaves in the message: only fields read whole (an error answer reads its Origin
+// and X-Request-Id from them).
+void check_failed_message(const chatrelay::http::Message& m) {
+  for (const auto& h : m.headers) {
+    FUZZ_CHECK(!h.name.empty(), "a field kept after an error has a name");
+    for (char c : h.value) FUZZ_CHECK(c != '\r' && c != '\n', "no line break in a field kept after an error");
+  }
+}
+
+Outcome run(const std::vector<std::string_view>& pieces, bool stop_after_head = false) {
+  MessageParser parser(MessageParser::Mode::request, limits, stop_after_head);
   Outcome out;
   for (std::string_view data : pieces) {
     for (;;) {
-      const auto r = parser.feed(data);
+      auto r = parser.feed(data);
       FUZZ_CHECK(r.consumed <= data.size(), "feed consumes at most what it was given");
       data.remove_prefix(r.consumed);
+      if (r.event == Event::head_complete) {
+        FUZZ_CHECK(stop_after_head, "a head stop only when asked for");
+        FUZZ_CHECK(parser.headers_complete(), "a head stop comes with the head");
+        FUZZ_CHECK(parser.feed(data).event == Event::head_complete, "nothing is read before accept_body");
+        r = parser.accept_body(limits.max_body_bytes);
+        FUZZ_CHECK(r.consumed == 0, "accept_body reads no bytes");
+        if (r.event == Event::need_more) continue;
+      }
       if (r.event == Event::error) {
+        check_failed_message(parser.message());
         out.error_status = parser.error_status();
         FUZZ_CHECK(out.error_status == 400 || out.error_status == 413 ||
                        out.error_status == 431 || out.error_status == 505,
@@ -185,26 +219,58 @@ void check_valid_request(std::string_view input) {
   }
   expected.body = e.text(vchar, 60);
   expected.keep_alive = true;
+  // An Upgrade we do not take: the request is read as HTTP/1.1, and so is the next one.
+  if (e.next() % 4 == 0) {
+    expected.headers.push_back({"connection", "Upgrade"});
+    expected.headers.push_back({"upgrade", e.next() % 2 ? "h2c" : "websocket"});
+  }
+  const bool chunked = e.next() % 3 == 0;
 
   std::string request = expected.method + " " + expected.target + " HTTP/1.1\r\n";
   for (const auto& h : expected.headers) {
     request += h.name + ":" + (e.next() % 2 ? " " : "") + h.value + "\r\n";
   }
-  if (!expected.body.empty() || e.next() % 2) {
-    request += "content-length: " + std::to_string(expected.body.size()) + "\r\n";
-    expected.headers.push_back({"content-length", std::to_string(expected.body.size())});
+  if (chunked) {
+    // Chunks of the body with extensions (within the 256 bytes a line may carry), then trailers.
+    request += "transfer-encoding: chunked\r\n\r\n";
+    expected.headers.push_back({"transfer-encoding", "chunked"});
+    expected.chunked = true;
+    std::size_t at = 0;
+    while (at < expected.body.size()) {
+      const std::size_t n = std::min<std::size_t>(1 + e.next() % 16, expected.body.size() - at);
+      char size[8];
+      std::snprintf(size, sizeof size, "%zx", n);
+      request += size;
+      if (e.next() % 2) request += ";" + std::string(1 + e.next() % 120, 'e') + "=" + e.text(tchar, 100);
+      request += "\r\n" + expected.body.substr(at, n) + "\r\n";
+      at += n;
+    }
+    request += "0\r\n";
+    for (std::size_t t = e.next() % 3; t > 0; --t) request += "x-t" + e.text(tchar, 8) + ": " + e.text(vchar, 20) + "\r\n";
+    request += "\r\n";
+  } else {
+    if (!expected.body.empty() || e.next() % 2) {
+      request += "content-length: " + std::to_string(expected.body.size()) + "\r\n";
+      expected.headers.push_back({"content-length", std::to_string(expected.body.size())});
+    }
+    request += "\r\n" + expected.body;
   }
-  request += "\r\n" + expected.body;
+  Parsed next;
+  next.method = "GET";
+  next.target = "/next";
+  next.headers.push_back({"host", "h"});
+  next.keep_alive = true;
+  request += "GET /next HTTP/1.1\r\nhost: h\r\n\r\n";
 
-  const Outcome outcome = run({request});
-  if (outcome.error_status != 0 || outcome.messages.size() != 1 ||
-      !(outcome.messages[0] == expected)) {
-    std::fprintf(stderr, "valid request refused or misread (error %d):\n%s\n",
-                 outcome.error_status, request.c_str());
+  for (bool stop : {false, true}) {
+    const Outcome outcome = run({request}, stop);
+    const bool as_built = outcome.messages.size() == 2 && outcome.messages[0] == expected && outcome.messages[1] == next;
+    if (outcome.error_status != 0 || !as_built) {
+      std::fprintf(stderr, "valid request refused or misread (error %d):\n%s\n", outcome.error_status, request.c_str());
+    }
+    FUZZ_CHECK(outcome.error_status == 0, "a valid request is accepted");
+    FUZZ_CHECK(as_built, "a valid request reads back as built, and the next one after it");
   }
-  FUZZ_CHECK(outcome.error_status == 0, "a valid request is accepted");
-  FUZZ_CHECK(outcome.messages.size() == 1 && outcome.messages[0] == expected,
-             "a valid request reads back as built");
 }
 
 }  // namespace
@@ -217,6 +283,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   const Outcome whole = run({input});
   const Outcome halves = run({input.substr(0, split), input.substr(split)});
   FUZZ_CHECK(halves == whole, "split in two, the input gives the same messages and error");
+  FUZZ_CHECK(run({input.substr(0, split), input.substr(split)}, true) == whole,
+             "stopping after each head, the input gives the same messages and error");
   if (input.size() <= 512) {
     std::vector<std::string_view> single_bytes;
     for (std::size_t i = 0; i < input.size(); ++i) single_bytes.push_back(input.substr(i, 1));

@@ -3,6 +3,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <iostream>
 
@@ -31,7 +33,7 @@ int healthcheck(const cr::config::Settings& s) {
     asio::io_context io;
     cr::tcp::socket sock(io);
     std::string host = s.server.host == "0.0.0.0" ? "127.0.0.1" : s.server.host == "::" ? "::1" : s.server.host;
-    sock.connect({asio::ip::make_address(host), s.server.port});
+    asio::connect(sock, cr::tcp::resolver(io).resolve(host, std::to_string(s.server.port)));
     std::string req = "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     asio::write(sock, asio::buffer(req));
     std::string resp;
@@ -158,13 +160,32 @@ int main(int argc, char** argv) {
   asio::steady_timer expiry(io);
   asio::co_spawn(io, expire_sessions(sessions, expiry, settings.memory.session_ttl_s), asio::detached);
 
+  // Shutdown (DESIGN.md §4): the server drains within the grace period plus its allowances; this
+  // deadline is the last word (a second after the grace, whatever is still running), and a
+  // second signal does not wait at all. Both leave with _Exit: the loop still holds connections
+  // whose coroutines refer to objects of this frame.
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer hard_deadline(io);
+  std::function<void(asio::error_code, int)> on_second_signal = [](asio::error_code ec, int sig) {
+    if (ec) return;
+    cr::log::warn("second signal: exiting now", {cr::log::kv("signal", sig)});
+    std::_Exit(128 + sig);
+  };
   signals.async_wait([&](asio::error_code ec, int sig) {
     if (ec) return;
     cr::log::info("shutting down", {cr::log::kv("signal", sig), cr::log::kv("connections", server.active_connections())});
+    signals.async_wait(on_second_signal);
+    hard_deadline.expires_after(cr::seconds_f(settings.server.shutdown_grace_s) + std::chrono::milliseconds(950));
+    hard_deadline.async_wait([&](asio::error_code ec) {
+      if (ec) return;
+      cr::log::error("shutdown deadline passed: exiting with connections still open",
+                     {cr::log::kv("connections", server.active_connections())});
+      std::_Exit(1);
+    });
     if (metrics_server) metrics_server->shutdown([] {});
     server.shutdown([&] {
       expiry.cancel();
+      hard_deadline.cancel();
       client->close_idle();
       signals.cancel();
       cr::log::info("stopped");

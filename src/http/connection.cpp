@@ -1,10 +1,12 @@
-// Connection: the per-client coroutine. Reads requests under header/body/idle deadlines, answers
-// them in order (keep-alive, pipelining), and runs streaming handlers raced against the client
-// going away, so that a disconnect cancels the handler (and its upstream call) at once.
+// Connection: the per-client coroutine. Reads requests under header/body/idle deadlines, decides
+// on each head before reading its body, answers them in order (keep-alive, pipelining), and runs
+// streaming handlers raced against the client going away, so that a disconnect cancels the
+// handler (and its upstream call) at once.
 #include "connection.hpp"
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <charconv>
 #include <span>
 
@@ -12,39 +14,28 @@
 #include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
 #include "chatrelay/core/until.hpp"
+#include "chatrelay/http/client_key.hpp"
 
 namespace chatrelay::http {
 namespace {
+
+using clock = std::chrono::steady_clock;
 
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
 
-}  // namespace
-
-Connection::Connection(Server& server, tcp::socket socket, const tcp::endpoint& peer)
-    : server_(server),
-      settings_(server.settings()),
-      socket_(std::move(socket)),
-      deadline_(socket_.get_executor(),
-                [this] {
-                  asio::error_code ignored;
-                  socket_.cancel(ignored);
-                }),
-      parser_(MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes}) {
-  registration_ = server_.attach(this);
-  ++metrics::registry().connections_active;
-  asio::error_code ec;
-  socket_.non_blocking(true, ec);  // receive() reads without waiting
-  peer_ = peer.address().to_string();
-}
-
-Connection::~Connection() {
-  --metrics::registry().connections_active;
-  server_.detach(registration_);
-}
-
-namespace {
+// The body a route that takes none (GET, DELETE, OPTIONS, HEAD) still accepts: some clients send
+// "{}" or a few bytes with every request, and nothing reads it; anything larger is a mistake or a
+// way to make us read for nothing, and gets 413 from the head.
+constexpr std::size_t small_body_limit = 1024;
+// Lingering close (nginx's lingering_time / lingering_timeout): a few seconds in all, a second
+// between reads, and a byte count well past any body we accept (see linger()).
+constexpr std::chrono::seconds lingering_time(3);
+constexpr std::chrono::seconds lingering_wait(1);
+constexpr std::size_t lingering_min_bytes = 8 * 1024 * 1024;
+// Buffers an idle keep-alive connection keeps for its next request when no larger.
+constexpr std::size_t kept_buffer_bytes = 16 * 1024;
 
 // A client-chosen request id is kept when it is short and plain; anything else is replaced.
 bool usable_request_id(std::string_view id) {
@@ -57,7 +48,36 @@ bool usable_request_id(std::string_view id) {
   return true;
 }
 
+
+void release_if_large(std::string& s) {
+  if (s.capacity() > kept_buffer_bytes) std::string().swap(s);
+}
+
 }  // namespace
+
+Connection::Connection(Server& server, tcp::socket socket, const tcp::endpoint& peer)
+    : server_(server),
+      settings_(server.settings()),
+      socket_(std::move(socket)),
+      deadline_(socket_.get_executor(),
+                [this] {
+                  asio::error_code ignored;
+                  socket_.cancel(ignored);
+                }),
+      parser_(MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes},
+              /*stop_after_head=*/true),
+      client_(client_key(peer.address())) {
+  registration_ = server_.attach(this);
+  ++metrics::registry().connections_active;
+  asio::error_code ec;
+  socket_.non_blocking(true, ec);  // receive() reads without waiting
+}
+
+Connection::~Connection() {
+  if (stream_slot_) server_.close_stream(client_);
+  --metrics::registry().connections_active;
+  server_.detach(registration_);
+}
 
 void Connection::annotate(std::string_view key, double value) { annotations_.emplace_back(key, value); }
 
@@ -70,22 +90,40 @@ awaitable<void> Connection::run() {
 
 void Connection::begin_shutdown() {
   closing_ = true;
-  if (idle_) {
+  // Idle, or still reading a request (or lingering): nothing is owed to the client, close now.
+  if (state_ != State::handling) {
     asio::error_code ignored;
     socket_.cancel(ignored);
   }
+}
+
+void Connection::force_end() {
+  forced_end_ = true;
+  forced_until_ = clock::now() + Server::forced_end_allowance;
+  if (on_forced_) on_forced_();
+  // A write under way (a client that reads nothing) gets the allowance, not the write timeout.
+  deadline_.expires_after(Server::forced_end_allowance);
+}
+
+void Connection::close_now() {
+  asio::error_code ignored;
+  socket_.close(ignored);
 }
 
 awaitable<void> Connection::serve() {
   bool first = true;
   try {
     for (;;) {
-      auto outcome = co_await read_request(first);
+      const auto outcome = co_await read(/*head=*/true, first);
       first = false;
-      if (outcome != ReadOutcome::request) break;
+      if (outcome == ReadOutcome::closed) break;
+      if (outcome != ReadOutcome::complete) {
+        co_await refuse_unreadable(outcome);
+        break;
+      }
       co_await handle_request();
       if (!keep_alive_ || closing_) break;
-      parser_.next();
+      end_request();
     }
   } catch (const std::exception& e) {
     // I/O failures end the connection; nothing else is at stake here.
@@ -93,54 +131,49 @@ awaitable<void> Connection::serve() {
   }
 }
 
-awaitable<Connection::ReadOutcome> Connection::read_request(bool first) {
-  enum class Phase { idle, head, body } phase = Phase::idle;
-  bool continue_sent = false;
-  idle_ = true;
-  deadline_.expires_after(seconds_f(first ? settings_.header_timeout_s : settings_.idle_timeout_s));
+awaitable<Connection::ReadOutcome> Connection::read(bool head, bool first) {
+  using Event = MessageParser::Event;
+  const Event wanted = head ? Event::head_complete : Event::message_complete;
+  bool started = !head;  // a head read starts idle: until its first byte nothing is owed
+  state_ = head ? State::idle : State::reading;
+  deadline_.expires_after(seconds_f(!head ? settings_.body_timeout_s
+                                    : first ? settings_.header_timeout_s
+                                            : settings_.idle_timeout_s));
   // What to parse: first what an earlier read left over, then each read as it lands (in the
-  // server's buffer). Only the bytes after a complete request are copied, for the next one.
+  // server's buffer). Only the bytes after what was wanted are copied, for what comes next.
   const std::string carried = std::move(pending_);
   pending_.clear();
   std::string_view input = carried;
   for (;;) {
     if (!input.empty()) {
-      auto r = parser_.feed(input);
+      const auto r = parser_.feed(input);
       input.remove_prefix(r.consumed);
-      if (r.event == MessageParser::Event::message_complete) {
+      // (A head without a body is its whole message.)
+      if (r.event == wanted || r.event == Event::message_complete) {
         pending_.assign(input);
-        idle_ = false;
+        state_ = State::handling;
         deadline_.disarm();
-        co_return ReadOutcome::request;
+        co_return ReadOutcome::complete;
       }
-      if (r.event == MessageParser::Event::error) {
-        idle_ = false;
-        co_await send_error_and_close(parser_.error_status(), parser_.error_reason());
-        co_return ReadOutcome::error;
+      if (r.event == Event::error) {
+        state_ = State::handling;
+        deadline_.disarm();
+        co_return ReadOutcome::malformed;
       }
+      assert(r.event == Event::need_more && input.empty());
     }
-    if (parser_.started() && phase == Phase::idle) {
-      phase = Phase::head;
-      idle_ = false;
+    if (!started && parser_.started()) {
+      started = true;
+      state_ = State::reading;
       deadline_.expires_after(seconds_f(settings_.header_timeout_s));
     }
-    if (parser_.headers_complete() && phase != Phase::body) {
-      phase = Phase::body;
-      deadline_.expires_after(seconds_f(settings_.body_timeout_s));
-      if (!continue_sent && iequals(parser_.message().header("expect"), "100-continue")) {
-        continue_sent = true;
-        asio::const_buffer b(continue_line.data(), continue_line.size());
-        co_await write_buffers(&b, 1);
-        deadline_.expires_after(seconds_f(settings_.body_timeout_s));
-      }
-    }
-    if (closing_ && phase == Phase::idle) co_return ReadOutcome::closed;
+    if (closing_) co_return ReadOutcome::closed;  // shutdown: a request half read is dropped
     auto [ec, data] = co_await receive();
     if (ec) {
-      if (deadline_.expired() && phase != Phase::idle) {
+      if (deadline_.expired() && started) {
         deadline_.clear_expired();
-        co_await send_error_and_close(408, "Request timeout");
-        co_return ReadOutcome::error;
+        state_ = State::handling;
+        co_return ReadOutcome::timed_out;
       }
       co_return ReadOutcome::closed;  // EOF, reset, idle timeout, shutdown
     }
@@ -162,23 +195,29 @@ awaitable<std::pair<asio::error_code, std::string_view>> Connection::receive() {
 }
 
 awaitable<void> Connection::handle_request() {
-  const Route* stream = nullptr;
-  if (auto answer = begin_request(stream)) {
-    prepare_response(*answer);
-    asio::const_buffer b(out_.data(), out_.size());
-    co_await write_buffers(&b, 1);
+  const Route* admitted = nullptr;
+  if (auto r = begin_request(admitted)) {
+    prepare_response(*r);
   } else {
-    co_await run_stream(*stream);
+    co_await finish_request(*admitted);
+    co_return;
   }
+  // answer(), written out: on the hot path (/health) one coroutine frame fewer per request keeps
+  // the frames within asio's recycling cache (no allocation per request).
+  asio::const_buffer b(out_.data(), out_.size());
+  co_await write_buffers(&b, 1);
   log_request(status_, body_bytes_);
+  if (linger_) co_await linger();
 }
 
-std::optional<Response> Connection::begin_request(const Route*& stream) {
-  request_start_ = std::chrono::steady_clock::now();
+void Connection::start_request() {
+  request_open_ = true;
+  request_start_ = clock::now();
   status_ = 0;
   body_bytes_ = 0;
   responded_ = false;
   client_gone_ = false;
+  linger_ = false;
   common_headers_.resize(1);
   annotations_.clear();
   route_label_ = "unmatched";
@@ -190,41 +229,161 @@ std::optional<Response> Connection::begin_request(const Route*& stream) {
   if (usable_request_id(given_id)) request_id.assign(given_id);
   else assign_random_hex_id(request_id);
   server_.cors().add_headers(req, common_headers_);
+}
 
-  auto m = server_.router().match(req.method, req.path());
+std::size_t Connection::body_limit(const Route& route) const {
+  const bool takes_body = route.method == "POST" || route.method == "PUT" || route.method == "PATCH";
+  return takes_body ? settings_.max_body_bytes : small_body_limit;
+}
+
+std::optional<Response> Connection::decide(const Route*& admitted) {
+  const Message& req = parser_.message();
+  const auto path = req.path();
+  auto m = server_.router().match(req.method, path);
   if (m.route) route_label_ = m.route->pattern;
   path_param_ = m.param;
-  if (auto preflight = server_.cors().preflight(req)) {
+  // The rate comes first: a refusal (401, 403, 404) or a preflight costs a token like any request.
+  if (auto refusal = server_.limit_rate(path, client_)) return refusal;
+  if (auto preflight = server_.cors().preflight(req, server_.router().methods())) {
     route_label_ = "preflight";
     return preflight;
   }
-  if (auto refusal = server_.admit(req, peer_, principal_)) return refusal;
+  if (auto refusal = server_.authenticate(req, principal_)) return refusal;
   if (!m.route) {
+    if (m.slash_redirect) {  // FastAPI's redirect_slashes, with the query kept
+      Response r;
+      r.status = 307;
+      r.content_type = {};
+      std::string location(path.substr(0, path.size() - 1));
+      location.append(std::string_view(req.target).substr(path.size()));
+      r.header("Location", std::move(location));
+      return r;
+    }
     if (m.allow.empty()) return json_error(404, "Not Found");
     auto r = json_error(405, "Method Not Allowed");
     r.header("Allow", std::move(m.allow));
     return r;
   }
-  if (m.route->plain) return m.route->plain(req);
-  if (m.route->stream_slot && !server_.open_stream(peer_)) {
-    auto r = json_error(429, "Too many concurrent streams from this address; wait for one to finish.");
-    r.header("Retry-After", "1");
-    return r;
+  if (!parser_.message_complete() && req.content_length.value_or(0) > body_limit(*m.route))
+    return json_error(413, "Request body too large");
+  if (m.route->stream_slot) {
+    if (!server_.open_stream(client_)) {
+      auto r = json_error(429, "Too many concurrent streams from this address; wait for one to finish.");
+      r.header("Retry-After", "1");
+      return r;
+    }
+    stream_slot_ = true;
   }
-  stream = m.route;
+  admitted = m.route;
   return std::nullopt;
 }
 
-awaitable<void> Connection::run_stream(const Route& route) {
-  struct StreamSlot {
-    Server& server;
-    const std::string& peer;
-    bool held;
-    ~StreamSlot() {
-      if (held) server.close_stream(peer);
+std::optional<Response> Connection::begin_request(const Route*& admitted) {
+  start_request();
+  auto refusal = decide(admitted);
+  const Message& req = parser_.message();
+  if (refusal) {
+    if (!parser_.message_complete()) {
+      // Refused before its body was read: the answer closes, then lingers (linger()).
+      refusal->close = true;
+      linger_ = true;
     }
-  } slot{server_, peer_, route.stream_slot};
+    return refusal;
+  }
+  // The hot path (a GET): the request is whole already, and a plain route answers at once.
+  if (parser_.message_complete()) return admitted->plain ? std::optional(admitted->plain(req)) : std::nullopt;
+  parser_.accept_body(body_limit(*admitted));  // its Content-Length is within it (decide())
+  return std::nullopt;
+}
+
+awaitable<void> Connection::finish_request(const Route& route) {
+  if (!parser_.message_complete()) {
+    const Message& req = parser_.message();
+    // Only now, the request being admitted, may the client send its body (RFC 9110 §10.1.1); an
+    // HTTP/1.0 client does not know 100, and one that has begun sending needs no invitation.
+    if (req.version_minor >= 1 && pending_.empty() && iequals(req.header("expect"), "100-continue")) {
+      asio::const_buffer b(continue_line.data(), continue_line.size());
+      co_await write_buffers(&b, 1);
+    }
+    const auto outcome = co_await read(/*head=*/false, false);
+    if (outcome == ReadOutcome::closed) {
+      keep_alive_ = false;
+      co_return;
+    }
+    if (outcome != ReadOutcome::complete) {
+      co_await refuse_unreadable(outcome);
+      keep_alive_ = false;
+      co_return;
+    }
+  }
+  if (route.plain) {
+    co_await answer(route.plain(parser_.message()));
+    co_return;
+  }
+  co_await run_stream(route);
+  log_request(status_, body_bytes_);
+}
+
+awaitable<void> Connection::answer(const Response& r) {
+  prepare_response(r);
+  asio::const_buffer b(out_.data(), out_.size());
+  co_await write_buffers(&b, 1);
+  log_request(status_, body_bytes_);
+  if (linger_) co_await linger();
+}
+
+awaitable<void> Connection::refuse_unreadable(ReadOutcome outcome) {
+  // A head that never completed still names the request by what of it was read: its Origin
+  // (CORS, so that a browser can read the status) and X-Request-Id (MessageParser keeps both).
+  if (!request_open_) start_request();
+  Response r = outcome == ReadOutcome::timed_out ? json_error(408, "Request timeout")
+                                                 : json_error(parser_.error_status(), parser_.error_reason());
+  r.close = true;
+  keep_alive_ = false;
+  linger_ = true;
+  co_await answer(r);
+}
+
+awaitable<void> Connection::linger() {
+  // Nothing of the request is kept while its rest goes by: the reads land in the server's buffer.
+  parser_.message().clear();
+  std::string().swap(pending_);
+  std::string().swap(out_);
+  asio::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  state_ = State::lingering;
+  const auto until = clock::now() + lingering_time;
+  const std::size_t max_bytes = std::max(lingering_min_bytes, 2 * settings_.max_body_bytes);
+  std::size_t drained = 0;
+  while (drained < max_bytes && !closing_) {
+    const auto left = until - clock::now();
+    if (left <= clock::duration::zero()) break;
+    deadline_.expires_after(std::min<clock::duration>(lingering_wait, left));
+    auto [ec, data] = co_await receive();
+    if (ec) break;  // EOF (the client read our answer and closed), reset, or the time is up
+    drained += data.size();
+  }
+  deadline_.disarm();
+  deadline_.clear_expired();
+}
+
+void Connection::end_request() {
+  parser_.next();  // the Message gives back what it grew (Message::clear)
+  release_if_large(out_);
+  if (pending_.empty()) release_if_large(pending_);
+  if (stream_slot_) {
+    server_.close_stream(client_);
+    stream_slot_ = false;
+  }
+  request_open_ = false;
+}
+
+awaitable<void> Connection::run_stream(const Route& route) {
   bool finished = co_await until(route.async(*this), watch_client());
+  if (stream_slot_) {
+    server_.close_stream(client_);
+    stream_slot_ = false;
+  }
   if (!finished || client_gone_) keep_alive_ = false;
   if (!responded_ && !client_gone_) co_await respond(json_error(500, "Internal Server Error"));
 }
@@ -249,7 +408,9 @@ awaitable<void> Connection::watch_client() {
 }
 
 awaitable<void> Connection::write_buffers(const asio::const_buffer* bufs, std::size_t n) {
-  deadline_.expires_after(seconds_f(settings_.write_timeout_s));
+  // After the shutdown's grace period, no write outlives the allowance (force_end).
+  deadline_.expires_after(forced_end_ ? std::max(forced_until_ - clock::now(), clock::duration::zero())
+                                      : seconds_f(settings_.write_timeout_s));
   // async_write_some until all is written: asio's async_write wraps the same in a composed
   // operation, a layer that cost a twelfth of chatrelay's instructions per /health request.
   std::array<asio::const_buffer, 4> left;
@@ -305,11 +466,20 @@ awaitable<void> Connection::write_now(const asio::const_buffer* bufs, std::size_
   if (left > 0) co_await write_buffers(rest.data(), left);
 }
 
+namespace {
+// What an answer says about the connection: HTTP/1.0 clients are told when it stays open.
+ConnectionToken connection_token(bool keep_alive, const Message& req) {
+  if (!keep_alive) return ConnectionToken::close;
+  return req.version_minor == 0 ? ConnectionToken::keep_alive : ConnectionToken::none;
+}
+}  // namespace
+
 void Connection::prepare_response(const Response& r) {
-  const bool head_only = parser_.message().method == "HEAD";
+  const Message& req = parser_.message();
+  const bool head_only = req.method == "HEAD";
   if (r.close) keep_alive_ = false;
   out_.clear();
-  serialize(r, keep_alive_, head_only, out_, common_headers_);
+  serialize(r, connection_token(keep_alive_, req), head_only, out_, common_headers_);
   status_ = r.status;
   body_bytes_ = head_only ? 0 : r.body.size();
   responded_ = true;
@@ -322,8 +492,12 @@ awaitable<void> Connection::respond(Response r) {
 }
 
 awaitable<void> Connection::start_stream(int status, std::string_view content_type, std::vector<Header> headers) {
+  // HTTP/1.0 has no chunked coding: the body is the bytes until the connection closes.
+  close_delimited_ = parser_.message().version_minor == 0;
+  if (close_delimited_) keep_alive_ = false;
   out_.clear();
-  serialize_stream_head(status, content_type, headers, keep_alive_, out_, common_headers_);
+  serialize_stream_head(status, content_type, headers, connection_token(keep_alive_, parser_.message()),
+                        !close_delimited_, out_, common_headers_);
   status_ = status;
   responded_ = true;
   asio::const_buffer b(out_.data(), out_.size());
@@ -342,6 +516,12 @@ std::size_t chunk_size_line(std::size_t size, char (&line)[20]) {
 
 awaitable<void> Connection::write_chunk(std::string_view data) {
   if (data.empty()) co_return;  // an empty chunk would end the stream
+  if (close_delimited_) {
+    asio::const_buffer b(data.data(), data.size());
+    body_bytes_ += data.size();
+    co_await write_now(&b, 1);
+    co_return;
+  }
   char size_line[20];
   std::array<asio::const_buffer, 3> bufs{asio::const_buffer(size_line, chunk_size_line(data.size(), size_line)),
                                          asio::const_buffer(data.data(), data.size()),
@@ -358,47 +538,18 @@ awaitable<void> Connection::finish_stream(std::string_view last) {
                                          asio::const_buffer(crlf.data(), crlf.size()),
                                          asio::const_buffer(last_chunk.data(), last_chunk.size())};
   body_bytes_ += last.size();
-  if (last.empty()) co_await write_buffers(&bufs[3], 1);
-  else co_await write_buffers(bufs.data(), bufs.size());
+  if (close_delimited_) {
+    if (!last.empty()) co_await write_buffers(&bufs[1], 1);  // then the connection closes
+  } else if (last.empty()) {
+    co_await write_buffers(&bufs[3], 1);
+  } else {
+    co_await write_buffers(bufs.data(), bufs.size());
+  }
 }
 
 void Connection::on_forced_shutdown(std::function<void()> f) {
   on_forced_ = std::move(f);
   if (forced_end_ && on_forced_) on_forced_();
-}
-
-void Connection::force_end() {
-  forced_end_ = true;
-  if (on_forced_) on_forced_();
-}
-
-awaitable<void> Connection::send_error_and_close(int status, std::string_view detail) {
-  keep_alive_ = false;
-  request_start_ = std::chrono::steady_clock::now();
-  common_headers_.resize(1);
-  common_headers_.front().value.clear();  // no request to name: the log line says "-"
-  route_label_ = "unmatched";
-  annotations_.clear();
-  Response r = json_error(status, detail);
-  r.close = true;
-  out_.clear();
-  serialize(r, false, false, out_);
-  asio::const_buffer b(out_.data(), out_.size());
-  co_await write_buffers(&b, 1);
-  log_request(status, r.body.size());
-  // Lingering close: stop sending, then drain what the client is still sending for a moment, so
-  // that our answer is not destroyed by a reset before the client has read it.
-  asio::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_send, ignored);
-  deadline_.expires_after(std::chrono::seconds(1));
-  std::size_t drained = 0;
-  while (drained < 256 * 1024) {
-    auto [ec, data] = co_await receive();
-    if (ec) break;
-    drained += data.size();
-  }
-  deadline_.disarm();
-  pending_.clear();
 }
 
 void Connection::log_request(int status, std::size_t bytes) {

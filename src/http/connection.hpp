@@ -1,5 +1,6 @@
-// One client connection: reads requests (keep-alive, pipelining), routes them, writes answers,
-// and runs streaming handlers joined with a watcher that notices the client going away.
+// One client connection: reads requests (keep-alive, pipelining), decides on each head (route,
+// limits, auth, size) before reading its body, answers, and runs streaming handlers joined with
+// a watcher that notices the client going away.
 #pragma once
 
 #include <array>
@@ -23,10 +24,14 @@ class Connection final : public Exchange {
   ~Connection() override;
 
   awaitable<void> run();
-  // Server shutdown: close now when idle, else after the current answer.
+  // Server shutdown: close now when idle or still reading a request, else after the current
+  // answer.
   void begin_shutdown();
-  // The shutdown grace period is over: runs the on_forced_shutdown callback, now and from now on.
+  // The shutdown grace period is over: runs the on_forced_shutdown callback, now and from now on,
+  // and gives what is still being written Server::forced_end_allowance.
   void force_end();
+  // The last step of a shutdown: closes the socket, whatever is pending on it.
+  void close_now();
 
   // Exchange
   const Message& request() const override { return parser_.message(); }
@@ -43,18 +48,39 @@ class Connection final : public Exchange {
   void annotate(std::string_view key, double value) override;
 
  private:
-  enum class ReadOutcome { request, closed, error };
+  enum class ReadOutcome { complete, closed, malformed, timed_out };
+  enum class State { idle, reading, handling, lingering };
 
   awaitable<void> serve();
-  awaitable<ReadOutcome> read_request(bool first);
+  // Reads until the current request's head (`head`) or whole body is in, under the header, idle
+  // or body deadline.
+  awaitable<ReadOutcome> read(bool head, bool first);
   awaitable<void> handle_request();
-  // Starts the request's bookkeeping (id, CORS headers, route) and gives the answer when it is not
-  // a stream (the plain routes, refusals); for an admitted stream, nullopt and `stream` set.
-  std::optional<Response> begin_request(const Route*& stream);
+  // Starts the request's bookkeeping (id, CORS headers, counters) from what its head holds.
+  void start_request();
+  // Decides on the head (DESIGN.md §4): a refusal (rate, preflight, auth, route, size, stream
+  // cap), or the route admitted (its body may be read; `admitted` set).
+  std::optional<Response> decide(const Route*& admitted);
+  // What a route reads of a body: max_body_bytes when it takes one (POST, PUT, PATCH), else
+  // small_body_limit.
+  std::size_t body_limit(const Route& route) const;
+  // The answer to a plain route whose request is whole, or a refusal; nullopt when `admitted`
+  // has a body still to read or is an async route.
+  std::optional<Response> begin_request(const Route*& admitted);
+  // Reads the admitted request's body (after 100 Continue when asked), then runs its route.
+  awaitable<void> finish_request(const Route& route);
   awaitable<void> run_stream(const Route& route);
+  // Writes `r`, logs it, and when it refuses a request whose body was not read, lingers.
+  awaitable<void> answer(const Response& r);
+  // The answer to a request that could not be read (400, 408, 413, 431, 505); the connection then
+  // closes.
+  awaitable<void> refuse_unreadable(ReadOutcome outcome);
+  // RFC 9112 §9.6: after an answer sent before the request was read, stop writing and read and
+  // discard what the client still sends, for a bounded time and byte count, so that it reads the
+  // answer instead of a reset.
+  awaitable<void> linger();
   // Serializes `r` into out_ and notes its status and size.
   void prepare_response(const Response& r);
-  awaitable<void> send_error_and_close(int status, std::string_view detail);
   awaitable<void> watch_client();
   // The next bytes from the client, read into the server's shared buffer: valid until the next
   // suspension. EOF comes as asio::error::eof.
@@ -62,6 +88,8 @@ class Connection final : public Exchange {
   awaitable<void> write_buffers(const asio::const_buffer* bufs, std::size_t n);
   // The same, trying a non-blocking write first (for a stream's chunks).
   awaitable<void> write_now(const asio::const_buffer* bufs, std::size_t n);
+  // What the request held that an idle connection need not (body, large buffers, stream slot).
+  void end_request();
   void log_request(int status, std::size_t bytes);
 
   Server& server_;
@@ -70,10 +98,11 @@ class Connection final : public Exchange {
   Deadline deadline_;
   MessageParser parser_;
   std::list<Connection*>::iterator registration_;
-  std::string peer_;  // the client's IP address (rate limits, stream caps)
+  std::string client_;  // client_key() of its address (rate limits, stream caps)
 
-  // Bytes read but not parsed yet: pipelined requests, usually nothing. Reads land in the
-  // server's one buffer (receive()), so an open connection holds no read buffer of its own.
+  // Bytes read but not parsed yet: pipelined requests, or the body's first bytes while the head is
+  // decided on. Reads land in the server's one buffer (receive()), so an open connection holds no
+  // read buffer of its own.
   std::string pending_;
   static constexpr std::size_t max_pending = 16 * 1024;  // then stop reading (backpressure)
   std::string out_;  // serialized head/response, reused
@@ -86,12 +115,17 @@ class Connection final : public Exchange {
   std::string_view route_label_ = "unmatched";  // for metrics: a route path, "preflight" or "unmatched"
   std::vector<std::pair<std::string_view, double>> annotations_;
   std::chrono::steady_clock::time_point request_start_;
+  std::chrono::steady_clock::time_point forced_until_;  // after force_end: the writes' deadline
   int status_ = 0;
   std::size_t body_bytes_ = 0;
   unsigned writes_at_once_ = 0;  // write_now: every few go through the loop
+  State state_ = State::idle;
+  bool request_open_ = false;  // start_request() ran for the current request
   bool responded_ = false;
   bool keep_alive_ = true;
-  bool idle_ = true;        // waiting for the first byte of a request
+  bool linger_ = false;          // the current answer refuses a body that was not read
+  bool stream_slot_ = false;     // holds one of the client's max_streams_per_ip
+  bool close_delimited_ = false; // the stream's body ends with the connection (HTTP/1.0)
   bool closing_ = false;    // shutdown asked: close after the current answer
   bool client_gone_ = false;
   bool forced_end_ = false;

@@ -12,6 +12,7 @@ std::string_view reason_phrase(int status) {
     case 100: return "Continue";
     case 200: return "OK";
     case 204: return "No Content";
+    case 307: return "Temporary Redirect";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -52,9 +53,14 @@ void append_headers(const std::vector<Header>& headers, std::string& out) {
   for (const auto& h : headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
 }
 
+void append_connection(ConnectionToken connection, std::string& out) {
+  if (connection == ConnectionToken::close) out.append("Connection: close\r\n");
+  if (connection == ConnectionToken::keep_alive) out.append("Connection: keep-alive\r\n");
+}
+
 }  // namespace
 
-void serialize(const Response& r, bool keep_alive, bool head_only, std::string& out,
+void serialize(const Response& r, ConnectionToken connection, bool head_only, std::string& out,
                const std::vector<Header>& common) {
   append_status_line(r.status, out);
   if (!r.content_type.empty()) out.append("Content-Type: ").append(r.content_type).append("\r\n");
@@ -65,18 +71,20 @@ void serialize(const Response& r, bool keep_alive, bool head_only, std::string& 
   }
   append_headers(r.headers, out);
   append_headers(common, out);
-  if (!keep_alive || r.close) out.append("Connection: close\r\n");
+  append_connection(r.close ? ConnectionToken::close : connection, out);
   out.append("\r\n");
   if (!head_only) out.append(r.body);
 }
 
 void serialize_stream_head(int status, std::string_view content_type, const std::vector<Header>& headers,
-                           bool keep_alive, std::string& out, const std::vector<Header>& common) {
+                           ConnectionToken connection, bool chunked, std::string& out,
+                           const std::vector<Header>& common) {
   append_status_line(status, out);
-  out.append("Content-Type: ").append(content_type).append("\r\nTransfer-Encoding: chunked\r\n");
+  out.append("Content-Type: ").append(content_type).append("\r\n");
+  if (chunked) out.append("Transfer-Encoding: chunked\r\n");
   append_headers(headers, out);
   append_headers(common, out);
-  if (!keep_alive) out.append("Connection: close\r\n");
+  append_connection(chunked ? connection : ConnectionToken::close, out);
   out.append("\r\n");
 }
 

@@ -7,6 +7,9 @@
 namespace chatrelay::http {
 
 Route& Router::add_route(std::string method, std::string path) {
+  bool known = false;
+  for (const auto& r : routes_) known = known || r.method == method;
+  if (!known) methods_.append(methods_.empty() ? "" : ", ").append(method);
   Route r;
   r.method = std::move(method);
   r.pattern = path;
@@ -54,6 +57,10 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     if (!m.allow.empty()) m.allow.append(", ");
     m.allow.append(r.method);
     if (r.method == "GET") m.allow.append(", HEAD");
+  }
+  if (m.allow.empty() && path.size() > 1 && path.ends_with('/')) {
+    const auto bare = path.substr(0, path.size() - 1);
+    for (const auto& r : routes_) m.slash_redirect = m.slash_redirect || matches(r, bare).has_value();
   }
   return m;
 }

@@ -1,7 +1,9 @@
 // Server: bind/listen, the accept loop with the connection cap, and graceful shutdown.
 #include "chatrelay/http/server.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "chatrelay/core/constant_time.hpp"
 #include "chatrelay/core/deadline.hpp"
@@ -19,7 +21,6 @@ Server::Server(asio::io_context& io, const config::ServerSettings& settings, con
       router_(router),
       principals_(std::move(principals)),
       cors_(settings.allowed_origins),
-      acceptor_(io),
       grace_(io),
       ip_limiter_(settings.ip_rate_per_s, settings.ip_burst),
       trim_(io) {}
@@ -27,30 +28,59 @@ Server::Server(asio::io_context& io, const config::ServerSettings& settings, con
 Server::~Server() = default;
 
 void Server::listen() {
-  auto address = asio::ip::make_address(settings_.host);
-  tcp::endpoint ep(address, settings_.port);
-  acceptor_.open(ep.protocol());
-  acceptor_.set_option(tcp::acceptor::reuse_address(true));
-  acceptor_.bind(ep);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
+  // A name ("localhost") is resolved once, at start: listening sockets do not follow DNS.
+  tcp::resolver resolver(io_);
+  const auto results = resolver.resolve(settings_.host, std::to_string(settings_.port),
+                                        tcp::resolver::passive | tcp::resolver::numeric_service);
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& r : results)
+    if (std::find(endpoints.begin(), endpoints.end(), r.endpoint()) == endpoints.end()) endpoints.push_back(r.endpoint());
+  if (endpoints.empty()) throw std::system_error(asio::error::host_not_found, "resolve " + settings_.host);
+  acceptors_.reserve(endpoints.size());  // accept_loop holds references into it
+  std::optional<std::system_error> first_error;
+  for (auto ep : endpoints) {
+    if (!acceptors_.empty()) ep.port(port());  // port 0: every address on the first one's port
+    tcp::acceptor acceptor(io_);
+    try {
+      acceptor.open(ep.protocol());
+      acceptor.set_option(tcp::acceptor::reuse_address(true));
+      // Beside an IPv4 address of the same name, an IPv6 socket takes IPv6 only.
+      if (ep.address().is_v6() && endpoints.size() > 1) acceptor.set_option(asio::ip::v6_only(true));
+      acceptor.bind(ep);
+      acceptor.listen(asio::socket_base::max_listen_connections);
+    } catch (const std::system_error& e) {
+      if (endpoints.size() > 1)
+        log::warn("cannot listen on one of the host's addresses",
+                  {log::kv("address", ep.address().to_string()), log::kv("error", e.code().message())});
+      if (!first_error) first_error = e;
+      continue;
+    }
+    acceptors_.push_back(std::move(acceptor));
+  }
+  if (acceptors_.empty()) throw *first_error;
   socket_opening(io_);  // the first batch of socket records (socket_records.hpp)
 }
 
-std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
+std::uint16_t Server::port() const { return acceptors_.front().local_endpoint().port(); }
 
 awaitable<void> Server::accept_loop() {
-  while (acceptor_.is_open()) {
+  for (std::size_t i = 1; i < acceptors_.size(); ++i) asio::co_spawn(io_, accept_on(acceptors_[i]), asio::detached);
+  co_await accept_on(acceptors_.front());
+}
+
+awaitable<void> Server::accept_on(tcp::acceptor& acceptor) {
+  while (acceptor.is_open()) {
     tcp::endpoint peer;  // filled by accept(2) itself: no getpeername(2) per connection
-    auto [ec, socket] = co_await acceptor_.async_accept(peer, use_tuple);
+    auto [ec, socket] = co_await acceptor.async_accept(peer, use_tuple);
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
       // EMFILE and friends: back off briefly instead of spinning.
       log::warn("accept failed", {log::kv("error", ec.message())});
       asio::steady_timer pause(io_, std::chrono::milliseconds(50));
       co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (connections_.size() >= settings_.max_connections) {
+    if (connections_.size() >= settings_.max_connections || shutting_down_) {
       asio::error_code ignored;
       socket.close(ignored);  // refuse: existing connections are unaffected
       continue;
@@ -63,30 +93,9 @@ awaitable<void> Server::accept_loop() {
   }
 }
 
-std::optional<Response> Server::admit(const Message& request, const std::string& peer, std::string& principal) {
-  principal.clear();
-  if (request.path() == "/health") return std::nullopt;  // liveness stays open for probes
-  if (!settings_.auth_tokens.empty()) {
-    std::string_view auth = request.header("authorization");
-    constexpr std::string_view scheme = "Bearer ";
-    bool ok = false;
-    if (auth.size() > scheme.size() && iequals(auth.substr(0, scheme.size()), scheme)) {
-      auto presented = auth.substr(scheme.size());
-      // Every token is compared, matched or not: the time taken does not say which one matched.
-      for (std::size_t i = 0; i < settings_.auth_tokens.size(); ++i) {
-        if (constant_time_equal(settings_.auth_tokens[i], presented)) {
-          ok = true;
-          principal = i < principals_.size() ? principals_[i] : "token" + std::to_string(i);
-        }
-      }
-    }
-    if (!ok) {
-      Response r = json_error(401, "Not authenticated");
-      r.header("WWW-Authenticate", auth.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
-      return r;
-    }
-  }
-  if (auto wait = ip_limiter_.acquire(peer)) {
+std::optional<Response> Server::check_rate(std::string_view path, const std::string& client) {
+  if (path == "/health") return std::nullopt;  // liveness stays open for probes
+  if (auto wait = ip_limiter_.acquire(client)) {
     Response r = json_error(429, "Too many requests from this address; slow down.");
     r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
     return r;
@@ -94,20 +103,39 @@ std::optional<Response> Server::admit(const Message& request, const std::string&
   return std::nullopt;
 }
 
-bool Server::open_stream(const std::string& peer) {
-  if (settings_.max_streams_per_ip == 0) return true;
-  auto& n = streams_per_ip_[peer];
-  if (n >= settings_.max_streams_per_ip) {
-    if (n == 0) streams_per_ip_.erase(peer);
-    return false;
+std::optional<Response> Server::check_token(const Message& request, std::string& principal) const {
+  principal.clear();
+  if (request.path() == "/health") return std::nullopt;
+  std::string_view auth = request.header("authorization");
+  constexpr std::string_view scheme = "Bearer ";
+  bool ok = false;
+  if (auth.size() > scheme.size() && iequals(auth.substr(0, scheme.size()), scheme)) {
+    auto presented = auth.substr(scheme.size());
+    // Every token is compared, matched or not: the time taken does not say which one matched.
+    for (std::size_t i = 0; i < settings_.auth_tokens.size(); ++i) {
+      if (constant_time_equal(settings_.auth_tokens[i], presented)) {
+        ok = true;
+        principal = i < principals_.size() ? principals_[i] : "token" + std::to_string(i);
+      }
+    }
   }
+  if (ok) return std::nullopt;
+  Response r = json_error(401, "Not authenticated");
+  r.header("WWW-Authenticate", auth.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
+  return r;
+}
+
+bool Server::open_stream(const std::string& client) {
+  if (settings_.max_streams_per_ip == 0) return true;
+  auto& n = streams_per_ip_[client];
+  if (n >= settings_.max_streams_per_ip) return false;  // n > 0: max_streams_per_ip is not 0
   ++n;
   return true;
 }
 
-void Server::close_stream(const std::string& peer) {
+void Server::close_stream(const std::string& client) {
   if (settings_.max_streams_per_ip == 0) return;
-  auto it = streams_per_ip_.find(peer);
+  auto it = streams_per_ip_.find(client);
   if (it != streams_per_ip_.end() && --it->second == 0) streams_per_ip_.erase(it);
 }
 
@@ -133,12 +161,15 @@ void Server::detach(std::list<Connection*>::iterator it) {
     quiet_since_ = std::chrono::steady_clock::now();
     if (!trim_armed_) arm_give_back(give_back_after);
   }
-  if (shutting_down_ && connections_.empty() && on_drained_) {
-    grace_.cancel();
-    auto done = std::move(on_drained_);
-    on_drained_ = nullptr;
-    asio::post(io_, std::move(done));
-  }
+  if (shutting_down_ && connections_.empty()) drained();
+}
+
+void Server::drained() {
+  if (!on_drained_) return;
+  grace_.cancel();
+  auto done = std::move(on_drained_);
+  on_drained_ = nullptr;
+  asio::post(io_, std::move(done));
 }
 
 void Server::arm_give_back(std::chrono::steady_clock::duration after) {
@@ -162,23 +193,27 @@ void Server::shutdown(std::function<void()> on_drained) {
   shutting_down_ = true;
   on_drained_ = std::move(on_drained);
   asio::error_code ignored;
-  acceptor_.close(ignored);
+  for (auto& a : acceptors_) a.close(ignored);
   trim_.cancel();
   for (auto* c : connections_) c->begin_shutdown();
   if (connections_.empty()) {
-    auto done = std::move(on_drained_);
-    on_drained_ = nullptr;
-    asio::post(io_, std::move(done));
+    drained();
     return;
   }
   grace_.expires_after(seconds_f(settings_.shutdown_grace_s));
   grace_.async_wait([this](asio::error_code ec) {
     if (ec) return;
-    log::warn("shutdown grace period over: ending open streams",
-              {log::kv("connections", connections_.size())});
+    log::warn("shutdown grace period over: ending open streams", {log::kv("connections", connections_.size())});
     // Each connection has its own signal: one shared timer with thousands of waiters costs a
     // walk of all of them whenever one stream ends and drops its wait.
     for (auto* c : connections_) c->force_end();
+    grace_.expires_after(close_all_after);
+    grace_.async_wait([this](asio::error_code ec) {
+      if (ec) return;
+      if (!connections_.empty())
+        log::warn("shutdown: closing connections still open", {log::kv("connections", connections_.size())});
+      for (auto* c : connections_) c->close_now();
+    });
   });
 }
 

@@ -65,6 +65,20 @@ class RateLimitTest(unittest.TestCase):
             self.assertIn("detail", json.loads(body))
             self.assertEqual(relay.request("GET", "/health")[0], 200)  # probes are never limited
 
+    def test_refusals_and_preflights_count_too(self):
+        # Neither a wrong token nor a preflight may be a way around the per-address limit.
+        env = {"CHATRELAY_SERVER_IP_RATE_PER_S": "0.01", "CHATRELAY_SERVER_IP_BURST": "3",
+               "CHATRELAY_SERVER_AUTH_TOKENS": json.dumps([TOKEN])}
+        with Chatrelay(env=env) as relay:
+            statuses = [relay.request("GET", "/openapi.json")[0] for _ in range(4)]
+            self.assertEqual(statuses, [401, 401, 401, 429])
+            self.assertEqual(relay.request("GET", "/health")[0], 200)
+        with Chatrelay(env=env) as relay:
+            preflight = {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"}
+            statuses = [relay.request("OPTIONS", "/api/chat/stream", headers=preflight)[0] for _ in range(4)]
+            self.assertEqual(statuses, [200, 200, 200, 429])
+            self.assertEqual(relay.request("GET", "/openapi.json", headers={"Authorization": "Bearer " + TOKEN})[0], 429)
+
     def test_per_session_rate(self):
         with FakeGemini() as fake, Chatrelay(fake=fake, env={"CHATRELAY_SERVER_SESSION_RATE_PER_S": "0.2",
                                                              "CHATRELAY_SERVER_SESSION_BURST": "1"}) as relay:

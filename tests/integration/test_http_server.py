@@ -2,10 +2,13 @@
 timeouts, strict parsing, CORS and shutdown."""
 import json
 import socket
+import subprocess
 import time
 import unittest
 
-from harness import Chatrelay, fd_count, wait_until
+from fake import FakeGemini
+from harness import Chatrelay, fd_count, user, wait_until
+from rawhttp import body_of, exchange, head_lines, headers_named, read_response, status_of
 
 ORIGIN = "http://localhost:5173"
 
@@ -210,6 +213,98 @@ class ServerTest(unittest.TestCase):
             s = socket.create_connection(("127.0.0.1", self.relay.port))
             s.close()
         self.assertTrue(wait_until(lambda: fd_count(self.relay.proc.pid) <= before, 3))
+
+
+class StrictFramingTest(unittest.TestCase):
+    """Shapes on which two parsers in a chain can disagree, refused where it costs nothing."""
+
+    setUpClass = classmethod(ServerTest.setUpClass.__func__)
+    tearDownClass = classmethod(ServerTest.tearDownClass.__func__)
+
+    def test_refused_with_400_and_close(self):
+        post = b"POST /api/chat/stream HTTP/1.1\r\nHost: x\r\n"
+        shapes = {
+            "duplicate Host": b"GET /health HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+            "gzip, chunked": post + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+            "identity, chunked": post + b"Transfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n",
+            "chunked, chunked": post + b"Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+            "two TE fields": post + b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "TE in HTTP/1.0": b"POST /api/chat/stream HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "obs-fold in trailers": post + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-T: a\r\n b\r\n\r\n",
+            "long chunk extension": post + b"Transfer-Encoding: chunked\r\n\r\n2;" + b"e" * 300 + b"\r\n{}\r\n0\r\n\r\n",
+        }
+        for name, shape in shapes.items():
+            with self.subTest(name):
+                out = exchange(self.relay.port, shape)
+                self.assertEqual(status_of(out), 400, out[:300])
+                self.assertEqual(headers_named(head_lines(out), "Connection"), ["close"])
+                self.assertEqual(out.count(b"HTTP/1.1"), 1)
+
+    def test_an_upgrade_is_answered_as_http_1_1_and_the_connection_goes_on(self):
+        # We switch to no other protocol: never a 200 and then a 400 for the bytes that follow.
+        upgrade = (b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                   b"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n")
+        out = exchange(self.relay.port, upgrade + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual(out.count(b"HTTP/1.1 200 OK"), 2, out)
+        self.assertNotIn(b"HTTP/1.1 400", out)
+        self.assertNotIn(b"101", out.split(b"\r\n")[0])
+
+    def test_curl_http2_on_a_plain_url(self):
+        # curl --http2 on http:// asks for h2c by Upgrade; two URLs share the connection.
+        url = f"http://127.0.0.1:{self.relay.port}/health"
+        r = subprocess.run(["curl", "-sS", "--http2", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{http_version}\n",
+                            url, url], capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "200 1.1\n200 1.1\n")
+
+
+class Http10Test(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = FakeGemini()
+        cls.relay = Chatrelay(fake=cls.fake, env={"LOG_LEVEL": "warn"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.relay.stop()
+        cls.fake.stop()
+
+    def test_a_stream_is_delimited_by_the_close(self):
+        body = json.dumps({"messages": [user("hi")]}).encode()
+        out = exchange(self.relay.port, b"POST /api/chat/stream HTTP/1.0\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n%s" % (len(body), body), timeout=15)
+        lines = head_lines(out)
+        self.assertEqual(status_of(out), 200)
+        self.assertEqual(headers_named(lines, "Transfer-Encoding"), [])
+        self.assertEqual(headers_named(lines, "Content-Length"), [])
+        self.assertEqual(headers_named(lines, "Connection"), ["close"])
+        chunks = [json.loads(line) for line in body_of(out).decode().splitlines()]  # no chunk framing
+        self.assertEqual(chunks[-1]["type"], "complete")
+        self.assertTrue(all(c["type"] == "token" for c in chunks[:-1]))
+
+    def test_plain_answers(self):
+        out = exchange(self.relay.port, b"GET /health HTTP/1.0\r\n\r\n")
+        lines = head_lines(out)
+        self.assertEqual(headers_named(lines, "Content-Length"), ["15"])
+        self.assertEqual(headers_named(lines, "Connection"), ["close"])
+        self.assertEqual(body_of(out), b'{"status":"ok"}')
+        # Asked to keep the connection, it says so (a 1.0 client assumes a close otherwise).
+        s = socket.create_connection(("127.0.0.1", self.relay.port), timeout=5)
+        try:
+            for _ in range(2):
+                s.sendall(b"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                head, body = read_response(s)
+                self.assertIn(b"\r\nConnection: keep-alive", head)
+                self.assertEqual(body, b'{"status":"ok"}')
+        finally:
+            s.close()
+
+
+class HostNameTest(unittest.TestCase):
+    def test_listens_on_a_host_name(self):
+        with Chatrelay(env={"HOST": "localhost"}) as relay:
+            self.assertIn(f"listening on http://localhost:{relay.port}", "".join(relay.stdout_lines))
+            self.assertEqual(relay.request("GET", "/health")[0], 200)  # localhost is 127.0.0.1 here
 
 
 class ConnectionLimitTest(unittest.TestCase):

@@ -22,7 +22,7 @@ struct ServerSettings {
   double body_timeout_s = 30;      // whole request body must arrive within this
   double idle_timeout_s = 60;      // keep-alive connection idle between requests
   double write_timeout_s = 30;     // a client that reads nothing for this long is cut off
-  double shutdown_grace_s = 20;
+  double shutdown_grace_s = 8;      // inside Docker's 10 s stop timeout (DESIGN.md §2)
   // Inbound access control, all off by default so existing frontends keep working.
   std::vector<std::string> auth_tokens;  // secret: bearer tokens; empty = no authentication
   double ip_rate_per_s = 0;              // requests per second per client IP; 0 = no limit

@@ -15,7 +15,8 @@ class RateLimiter {
   using clock = std::chrono::steady_clock;
 
   // rate 0 disables the limiter. At most `max_keys` buckets are kept: when full, buckets that
-  // have refilled (idle clients) are dropped first.
+  // have refilled (idle clients) are dropped first, then those nearest to full, never one that
+  // is emptier than a bucket kept.
   RateLimiter(double rate_per_s, double burst, std::size_t max_keys = 100000);
 
   bool enabled() const { return rate_ > 0; }
@@ -32,12 +33,14 @@ class RateLimiter {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  using Map = std::unordered_map<std::string, Bucket, Hash, std::equal_to<>>;
+  double tokens_at(const Bucket& b, clock::time_point now) const;
   void prune(clock::time_point now);
 
   double rate_;
   double burst_;
   std::size_t max_keys_;
-  std::unordered_map<std::string, Bucket, Hash, std::equal_to<>> buckets_;
+  Map buckets_;
 };
 
 }  // namespace chatrelay

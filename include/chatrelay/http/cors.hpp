@@ -1,4 +1,4 @@
-// CORS policy: which origins are echoed, and the answer to a preflight (DESIGN.md §4).
+// CORS policy: which origins are echoed, and the answer to a preflight (DESIGN.md §1, §4).
 #pragma once
 
 #include <optional>
@@ -15,11 +15,14 @@ class CorsPolicy {
   explicit CorsPolicy(std::vector<std::string> allowed_origins);
 
   bool allowed(std::string_view origin) const;
-  // Headers to add to an answer to `request` (none when there is no Origin or it is not allowed).
+  // The CORS headers of every answer to `request`, preflights included: for an allowed Origin
+  // Access-Control-Allow-Origin (echoed), -Allow-Credentials (not with "*") and -Expose-Headers;
+  // for any Origin, Vary: Origin. Nothing without an Origin.
   void add_headers(const Message& request, std::vector<Header>& out) const;
-  // A preflight is OPTIONS with Origin and Access-Control-Request-Method; answers 200 (allowed)
-  // or 403 (not allowed). nullopt when `request` is not a preflight.
-  std::optional<Response> preflight(const Message& request) const;
+  // A preflight is OPTIONS with Origin and Access-Control-Request-Method; answers 200 (allowed,
+  // with the preflight's own headers: `methods` (the router's) and OPTIONS, the requested
+  // headers or a default, Max-Age) or 403 (not allowed). nullopt when `request` is not one.
+  std::optional<Response> preflight(const Message& request, std::string_view methods) const;
 
  private:
   std::vector<std::string> origins_;

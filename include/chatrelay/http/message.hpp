@@ -40,16 +40,25 @@ struct Message {
     auto q = target.find('?');
     return std::string_view(target).substr(0, q);
   }
+  // Ready for the next message. What this one grew past a small size is given back, so that an
+  // idle keep-alive connection holds no body (DESIGN.md §4); small buffers are kept for reuse.
   void clear() {
     method.clear();
-    target.clear();
+    release_or_clear(target, 1024);
     status = 0;
     version_minor = 1;
-    headers.clear();
-    body.clear();
+    if (headers.capacity() > 32) std::vector<Header>().swap(headers);
+    else headers.clear();
+    release_or_clear(body, 4096);
     keep_alive = true;
     chunked = false;
     content_length.reset();
+  }
+
+ private:
+  static void release_or_clear(std::string& s, std::size_t keep) {
+    if (s.capacity() > keep) std::string().swap(s);
+    else s.clear();
   }
 };
 

@@ -24,17 +24,27 @@ struct Response {
 
 std::string_view reason_phrase(int status);
 
+// What an answer says about the connection: nothing (HTTP/1.1 keep-alive is the default),
+// "Connection: keep-alive" (HTTP/1.0 clients assume a close without it), or "Connection: close".
+enum class ConnectionToken { none, keep_alive, close };
+
 // FastAPI's error shape: {"detail":"…"}.
 Response json_error(int status, std::string_view detail);
 
 // Appends the status line and headers (Content-Length, `r.headers`, then `common`: what every
 // answer to the request carries, such as X-Request-Id and CORS; Connection when needed) and,
-// unless `head_only`, the body.
-void serialize(const Response& r, bool keep_alive, bool head_only, std::string& out,
+// unless `head_only`, the body. `r.close` makes the token `close` whatever `connection` says.
+void serialize(const Response& r, ConnectionToken connection, bool head_only, std::string& out,
                const std::vector<Header>& common = {});
+inline void serialize(const Response& r, bool keep_alive, bool head_only, std::string& out,
+                      const std::vector<Header>& common = {}) {
+  serialize(r, keep_alive ? ConnectionToken::none : ConnectionToken::close, head_only, out, common);
+}
 
-// Appends the head of a chunked streaming response (no body): `headers`, then `common`.
+// Appends the head of a streaming response (no body): `headers`, then `common`. The body is
+// chunked, or (`chunked` false, for HTTP/1.0 clients) delimited by the connection's close.
 void serialize_stream_head(int status, std::string_view content_type, const std::vector<Header>& headers,
-                           bool keep_alive, std::string& out, const std::vector<Header>& common = {});
+                           ConnectionToken connection, bool chunked, std::string& out,
+                           const std::vector<Header>& common = {});
 
 }  // namespace chatrelay::http

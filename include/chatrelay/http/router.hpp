@@ -40,13 +40,20 @@ class Router {
     const Route* route = nullptr;  // null: 404, or 405 when `allow` is not empty
     std::string allow;             // methods the path does accept
     std::string_view param;        // the "{name}" segment of `path`, when the route has one
+    // No route, but `path` ends in "/" and matches one without it (any method): FastAPI answers
+    // such a request with a 307 to that path.
+    bool slash_redirect = false;
   };
   Match match(std::string_view method, std::string_view path) const;
+  // Every route's method once, in the order first declared ("GET, POST, DELETE"): what a CORS
+  // preflight allows.
+  const std::string& methods() const { return methods_; }
 
  private:
   Route& add_route(std::string method, std::string path);
 
   std::vector<Route> routes_;
+  std::string methods_;
 };
 
 }  // namespace chatrelay::http

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "chatrelay/config/settings.hpp"
 #include "chatrelay/core/asio.hpp"
@@ -29,16 +30,24 @@ class Server {
          std::vector<std::string> principals = {});
   ~Server();
 
-  // Binds and listens. Throws std::system_error (address in use, bad host).
+  // Binds and listens on every address settings.host names (a name such as "localhost" is
+  // resolved now; with port 0 the addresses after the first take the first one's port, and one
+  // that cannot be bound is logged and skipped). Throws std::system_error (address in use, host
+  // that resolves to nothing).
   void listen();
   std::uint16_t port() const;
-  // Accepts until stop(); spawn it on the io_context.
+  // Accepts on every address until shutdown(); spawn it on the io_context.
   awaitable<void> accept_loop();
 
-  // Graceful shutdown: stop accepting, close idle connections, let running requests finish for up
-  // to shutdown_grace_s, then ask streams to end (Exchange::on_forced_shutdown). `on_drained` runs
-  // once no connection is left.
+  // Graceful shutdown (DESIGN.md §4): stop accepting, close idle connections and those still
+  // reading a request, let running answers go on for up to shutdown_grace_s, then ask streams to
+  // end (Exchange::on_forced_shutdown) and give them forced_end_allowance to write it; then close
+  // what is left. `on_drained` runs once no connection is left.
   void shutdown(std::function<void()> on_drained);
+  // After the grace period: how long a stream has to write its last chunk before it is cut.
+  static constexpr std::chrono::milliseconds forced_end_allowance{500};
+  // After the grace period: when every connection still open is closed.
+  static constexpr std::chrono::milliseconds close_all_after{750};
 
   std::size_t active_connections() const { return connections_.size(); }
   bool shutting_down() const { return shutting_down_; }
@@ -52,24 +61,41 @@ class Server {
   std::array<char, 16 * 1024>& read_buffer() { return read_buffer_; }
   void detach(std::list<Connection*>::iterator it);
 
-  // Inbound access control (all off unless configured). nullopt: let the request through, with
-  // `principal` set to the name of the token it presented ("" with authentication off); else
-  // the refusal to send. `peer` is the client's IP address.
-  std::optional<Response> admit(const Message& request, const std::string& peer, std::string& principal);
-  // Concurrent streams per client IP: false when the cap is reached (the caller answers 429).
-  bool open_stream(const std::string& peer);
-  void close_stream(const std::string& peer);
+  // Inbound access control (all off unless configured), decided on a request's head; each gives
+  // nullopt to let the request through, else the refusal to send. `client` is client_key() of the
+  // client's address.
+  // The per-address rate (429): every request counts, refused or not, but those for /health.
+  // (Both checks are inline when off: the /health hot path pays a test each.)
+  std::optional<Response> limit_rate(std::string_view path, const std::string& client) {
+    if (!ip_limiter_.enabled()) return std::nullopt;
+    return check_rate(path, client);
+  }
+  // The bearer token (401); `principal` is set to the name of the token presented ("" with
+  // authentication off). /health needs none.
+  std::optional<Response> authenticate(const Message& request, std::string& principal) const {
+    if (settings_.auth_tokens.empty()) return std::nullopt;  // `principal` stays ""
+    return check_token(request, principal);
+  }
+  // Concurrent streams per client: false when the cap is reached (the caller answers 429). The
+  // map holds an entry only while its client has a stream open, so it never has more entries
+  // than there are connections (max_connections).
+  bool open_stream(const std::string& client);
+  void close_stream(const std::string& client);
 
  private:
   // Gives memory back once no connection has been open for give_back_after (see detach).
   void arm_give_back(std::chrono::steady_clock::duration after);
+  awaitable<void> accept_on(tcp::acceptor& acceptor);
+  std::optional<Response> check_rate(std::string_view path, const std::string& client);
+  std::optional<Response> check_token(const Message& request, std::string& principal) const;
+  void drained();
 
   asio::io_context& io_;
   config::ServerSettings settings_;
   const Router& router_;
   std::vector<std::string> principals_;
   CorsPolicy cors_;
-  tcp::acceptor acceptor_;
+  std::vector<tcp::acceptor> acceptors_;
   std::list<Connection*> connections_;
   asio::steady_timer grace_;
   bool shutting_down_ = false;

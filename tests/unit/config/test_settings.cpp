@@ -31,7 +31,7 @@ TEST_CASE("loading nothing gives the documented defaults") {
   CHECK(s.server.max_connections == 10000);
   CHECK(s.server.header_timeout_s == 10);
   CHECK(s.server.idle_timeout_s == 60);
-  CHECK(s.server.shutdown_grace_s == 20);
+  CHECK(s.server.shutdown_grace_s == 8);
   CHECK_FALSE(s.gemini.api_key);
   CHECK(s.gemini.model == "gemini-2.5-flash");
   CHECK(s.gemini.base_url == "https://generativelanguage.googleapis.com");

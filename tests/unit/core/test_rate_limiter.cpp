@@ -45,6 +45,21 @@ TEST_CASE("the number of buckets stays bounded") {
   CHECK(keeps.acquire("busy", t));  // still empty: it was not pruned
 }
 
+TEST_CASE("a flood of new keys neither resets a spent bucket nor grows the map") {
+  // A client that spent its burst cannot start over by making the limiter forget it: when the
+  // map is full of buckets that were all just used, the fullest ones go, not everyone's.
+  RateLimiter limiter(1, 10, 100);
+  auto t = RateLimiter::clock::now();
+  for (int i = 0; i < 10; ++i) CHECK_FALSE(limiter.acquire("spender", t));
+  CHECK(limiter.acquire("spender", t));
+  for (int i = 0; i < 10000; ++i) {
+    limiter.acquire("flood" + std::to_string(i), t);
+    REQUIRE(limiter.size() <= 100);
+  }
+  CHECK(limiter.acquire("spender", t));  // still held back
+  CHECK(limiter.size() >= 87);           // pruned down to 7/8 at a time, not emptied
+}
+
 #include "chatrelay/core/constant_time.hpp"
 
 TEST_CASE("constant_time_equal") {

@@ -30,16 +30,23 @@ struct Outcome {
   int error_status = 0;
 };
 
-// Feeds `pieces` in order, collecting every complete message (and the first error).
+// Feeds `pieces` in order, collecting every complete message (and the first error). With
+// `stop_after_head`, each head is accepted with the limit's body size, as http::Connection does.
 Outcome run(MessageParser::Mode mode, const std::vector<std::string>& pieces,
-            MessageParser::Limits limits = {16 * 1024, 1024 * 1024}) {
-  MessageParser p(mode, limits);
+            MessageParser::Limits limits = {16 * 1024, 1024 * 1024}, bool stop_after_head = false) {
+  MessageParser p(mode, limits, stop_after_head);
   Outcome out;
   for (const auto& piece : pieces) {
     std::string_view data = piece;
     while (true) {
       auto r = p.feed(data);
       data.remove_prefix(r.consumed);
+      if (r.event == Event::head_complete) {
+        REQUIRE(stop_after_head);
+        r = p.accept_body(limits.max_body_bytes);
+        REQUIRE(r.consumed == 0);
+        if (r.event == Event::need_more) continue;  // the rest of `data` is the body
+      }
       if (r.event == Event::error) {
         out.error_status = p.error_status();
         return out;
@@ -58,6 +65,24 @@ Outcome run(MessageParser::Mode mode, const std::vector<std::string>& pieces,
 
 Outcome run_request(const std::string& s, MessageParser::Limits limits = {16 * 1024, 1024 * 1024}) {
   return run(MessageParser::Mode::request, {s}, limits);
+}
+
+// The same request given whole, split at every byte, and byte by byte, with and without the stop
+// after the head: every way must give `whole`'s result.
+void check_every_split(const std::string& s, const Outcome& whole, MessageParser::Limits limits = {16 * 1024, 1024 * 1024}) {
+  for (bool stop : {false, true}) {
+    for (std::size_t i = 0; i <= s.size(); ++i) {
+      INFO(s << " split at " << i << (stop ? " stopping after the head" : ""));
+      const auto out = run(MessageParser::Mode::request, {s.substr(0, i), s.substr(i)}, limits, stop);
+      CHECK(out.messages == whole.messages);
+      CHECK(out.error_status == whole.error_status);
+    }
+    std::vector<std::string> bytes;
+    for (char c : s) bytes.emplace_back(1, c);
+    const auto out = run(MessageParser::Mode::request, bytes, limits, stop);
+    CHECK(out.messages == whole.messages);
+    CHECK(out.error_status == whole.error_status);
+  }
 }
 
 const std::vector<std::string> request_fixtures = {
@@ -142,6 +167,15 @@ TEST_CASE("smuggling and malformed shapes are refused with 400") {
       "GET / HTTP/1.1\rHost: a\r\n\r\n",
       "CONNECT /! HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc",  // found by the fuzzer
       "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n: x\r\n\r\n",  // fuzzer too
+      // Strict where it costs nothing: one Host, and chunked alone as the only coding.
+      "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n",  // empty: found by the fuzzer
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;" + std::string(257, 'e') + "\r\na\r\n0\r\n\r\n",
   };
   for (const auto& s : bad) {
     INFO(s);
@@ -284,4 +318,165 @@ TEST_CASE("responses: chunked, Content-Length and read-until-close") {
   CHECK(q.feed("HTTP/1.1 204 No Content\r\n\r\n").event == Event::message_complete);
   q.next();
   CHECK(q.finish());
+}
+
+TEST_CASE("stopping after the head: the body waits for accept_body, with the caller's limit") {
+  const std::string head = "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n";
+  MessageParser p(MessageParser::Mode::request, {16 * 1024, 1024}, true);
+  auto r = p.feed(head + "hel");
+  CHECK(r.event == Event::head_complete);
+  CHECK(r.consumed == head.size());
+  CHECK(p.headers_complete());
+  CHECK(p.feed("lo").event == Event::head_complete);  // nothing is read before accept_body
+  CHECK(p.accept_body(5).event == Event::need_more);
+  CHECK(p.feed("hel").event == Event::need_more);
+  r = p.feed("loGET");
+  CHECK(r.event == Event::message_complete);
+  CHECK(r.consumed == 2);
+  CHECK(p.message().body == "hello");
+
+  // No body: nothing to decide, the message ends with its head; a Content-Length over
+  // accept_body's limit is 413.
+  p.next();
+  const std::string no_body = "GET /a HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n";
+  r = p.feed(no_body + "GET /b");
+  CHECK(r.event == Event::message_complete);
+  CHECK(r.consumed == no_body.size());
+  p.next();
+  CHECK(p.feed("POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n").event == Event::head_complete);
+  CHECK(p.accept_body(10).event == Event::error);
+  CHECK(p.error_status() == 413);
+
+  // A chunked body past accept_body's limit (not the parser's) is 413 too.
+  MessageParser c(MessageParser::Mode::request, {16 * 1024, 1024}, true);
+  CHECK(c.feed("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n").event == Event::head_complete);
+  CHECK(c.accept_body(4).event == Event::need_more);
+  CHECK(c.feed("5\r\nhello\r\n0\r\n\r\n").event == Event::error);
+  CHECK(c.error_status() == 413);
+}
+
+TEST_CASE("grind: stopping after the head changes nothing, whatever the split") {
+  for (const auto& fixture : request_fixtures) check_every_split(fixture, run_request(fixture));
+}
+
+TEST_CASE("an Upgrade is not taken: the request and the next one are read as HTTP/1.1") {
+  // curl --http2 on an http:// URL.
+  const std::string h2c =
+      "GET /health HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+      "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n";
+  auto out = run_request(h2c);
+  CHECK(out.error_status == 0);
+  REQUIRE(out.messages.size() == 2);
+  CHECK(out.messages[0].target == "/health");
+  CHECK(out.messages[0].keep_alive);
+  CHECK(out.messages[1].target == "/next");
+  check_every_split(h2c, out);
+  // With a body (a WebSocket-looking POST): the body is read as a body.
+  const std::string with_body =
+      "POST /p HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: websocket\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /q HTTP/1.1\r\nHost: a\r\n\r\n";
+  out = run_request(with_body);
+  REQUIRE(out.messages.size() == 2);
+  CHECK(out.messages[0].body == "abc");
+  check_every_split(with_body, out);
+}
+
+TEST_CASE("trailers are held to the head's line rules, whatever the split") {
+  const std::vector<std::string> bad = {
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: a\r\n b\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\r\n\tb\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n X: a\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\nY: b\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0;e=1\r\nX-T: a\r\n\n",
+  };
+  for (const auto& s : bad) {
+    const auto whole = run_request(s);
+    INFO(s);
+    CHECK(whole.messages.empty());
+    CHECK(whole.error_status == 400);
+    check_every_split(s, whole);
+  }
+  // Good trailers, and a request right after them.
+  const std::string good = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2;x=\"a b\"\r\nhi\r\n"
+                           "0\r\nX-T: a\r\nY:\r\n\r\nGET /n HTTP/1.1\r\nHost: a\r\n\r\n";
+  const auto out = run_request(good);
+  REQUIRE(out.messages.size() == 2);
+  CHECK(out.messages[0].body == "hi");
+  check_every_split(good, out);
+}
+
+TEST_CASE("chunk extensions are bounded per chunk line") {
+  auto with_ext = [](std::size_t n) {
+    return "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;" + std::string(n, 'e') + "\r\na\r\n1;" +
+           std::string(n, 'f') + "\r\nb\r\n0\r\n\r\n";
+  };
+  const auto ok = run_request(with_ext(256));
+  REQUIRE(ok.messages.size() == 1);
+  CHECK(ok.messages[0].body == "ab");  // each line has its own allowance
+  CHECK(run_request(with_ext(257)).error_status == 400);
+  check_every_split(with_ext(257), run_request(with_ext(257)));
+}
+
+TEST_CASE("a head too large is read on for Origin and X-Request-Id, keeping nothing else") {
+  const MessageParser::Limits small{256, 16};
+  auto failed_head = [&](const std::vector<std::string>& pieces) {
+    MessageParser p(MessageParser::Mode::request, small, true);
+    for (const auto& piece : pieces) {
+      if (p.feed(piece).event == Event::error) break;
+    }
+    CHECK(p.error_status() == 431);
+    return p.message().headers;
+  };
+  const std::string big(300, 'a');
+  const std::vector<std::string> heads = {
+      // the field that crosses the limit is before them, in the target, or is one of them
+      "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + big + "\r\nOrigin: http://o.example\r\nX-Request-Id: r-1\r\n\r\n",
+      "GET /" + big + " HTTP/1.1\r\nHost: a\r\nOrigin: http://o.example\r\nX-Request-Id: r-1\r\n\r\n",
+      "GET / HTTP/1.1\r\nOrigin: http://o.example\r\nX-Request-Id: r-1\r\nCookie: " + big + "\r\n\r\n",
+      "GET / HTTP/1.1\r\nX-Request-Id: r-1\r\nX-Pad: " + std::string(200, 'p') + "\r\nOrigin: http://o.example" +
+          std::string(80, 'x') + "\r\n\r\n",
+  };
+  for (std::size_t h = 0; h < heads.size(); ++h) {
+    const auto& s = heads[h];
+    for (std::size_t i = 0; i <= s.size(); ++i) {
+      INFO(s << " split at " << i);
+      const auto headers = failed_head({s.substr(0, i), s.substr(i)});
+      Message m;
+      m.headers = headers;
+      CHECK(m.header("origin") == (h == 3 ? "http://o.example" + std::string(80, 'x') : "http://o.example"));
+      CHECK(m.header("x-request-id") == "r-1");
+      CHECK_FALSE(m.has_header("x-big"));
+      CHECK_FALSE(m.has_header("cookie"));
+    }
+  }
+  // Past four times the limit it stops at once; a field cut short by the error is left out.
+  MessageParser p(MessageParser::Mode::request, small, true);
+  auto r = p.feed("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(1100, 'b'));
+  CHECK(r.event == Event::error);
+  CHECK(p.error_status() == 431);
+  MessageParser q(MessageParser::Mode::request, small, true);
+  CHECK(q.feed("GET / HTTP/1.1\r\nHost: a\r\nOrigin: http://o.exa").event == Event::need_more);
+  CHECK(q.feed("\n").event == Event::error);
+  REQUIRE(q.message().headers.size() == 1);
+  CHECK(q.message().headers[0].name == "host");
+}
+
+TEST_CASE("a message's large buffers are given back when it is cleared") {
+  MessageParser p(MessageParser::Mode::request, {16 * 1024, 1024 * 1024}, true);
+  std::string big(512 * 1024, 'x');
+  REQUIRE(p.feed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(big.size()) + "\r\n\r\n").event ==
+          Event::head_complete);
+  p.accept_body(big.size());
+  REQUIRE(p.feed(big).event == Event::message_complete);
+  CHECK(p.message().body.capacity() >= big.size());
+  p.next();
+  CHECK(p.message().body.capacity() <= 4096);
+  CHECK(p.message().headers.capacity() <= 32);
+  // Small ones stay, for the next request.
+  REQUIRE(p.feed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n").event == Event::head_complete);
+  p.accept_body(3);
+  REQUIRE(p.feed("abc").event == Event::message_complete);
+  const auto* kept = p.message().body.data();
+  p.next();
+  CHECK(p.message().body.data() == kept);
 }

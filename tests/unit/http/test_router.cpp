@@ -43,3 +43,28 @@ TEST_CASE("a {name} segment matches one non-empty segment and hands it over") {
   CHECK(router.match("GET", "/api/sessions").route == nullptr);
   CHECK(router.match("PUT", "/api/sessions/x").allow == "GET, HEAD, DELETE");
 }
+
+TEST_CASE("a path with a trailing slash that only matches without it is marked for a redirect") {
+  Router router;
+  router.add("GET", "/health", ok);
+  router.add("POST", "/api/chat/stream", ok);
+  router.add("GET", "/api/sessions/{id}", ok);
+  CHECK(router.match("POST", "/api/chat/stream/").slash_redirect);
+  CHECK(router.match("GET", "/api/chat/stream/").slash_redirect);  // then a 405 at the target
+  CHECK(router.match("GET", "/api/sessions/abc/").slash_redirect);
+  CHECK_FALSE(router.match("GET", "/api/sessions/").slash_redirect);
+  CHECK_FALSE(router.match("GET", "/nope/").slash_redirect);
+  CHECK_FALSE(router.match("GET", "/").slash_redirect);
+  CHECK_FALSE(router.match("GET", "/health").slash_redirect);
+  CHECK_FALSE(router.match("GET", "/health//").slash_redirect);
+}
+
+TEST_CASE("methods() lists each route method once, in declaration order") {
+  Router router;
+  CHECK(router.methods().empty());
+  router.add("GET", "/health", ok);
+  router.add("POST", "/api/chat/stream", ok);
+  router.add("GET", "/docs", ok);
+  router.add("DELETE", "/api/sessions/{id}", ok);
+  CHECK(router.methods() == "GET, POST, DELETE");
+}
