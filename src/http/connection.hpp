@@ -40,7 +40,7 @@ class Connection final : public Exchange {
   std::size_t bytes_sent() const override { return body_bytes_; }
   std::string_view request_id() const override { return common_headers_.front().value; }
   std::chrono::steady_clock::time_point started_at() const override { return request_start_; }
-  void annotate(std::string_view key, double value) override;
+  void annotate_field(log::Field field) override;
 
  private:
   enum class ReadOutcome { request, closed, error };
@@ -84,7 +84,7 @@ class Connection final : public Exchange {
   std::string_view path_param_;  // into the request's target
   std::string principal_;        // see Exchange::principal
   std::string_view route_label_ = "unmatched";  // for metrics: a route path, "preflight" or "unmatched"
-  std::vector<std::pair<std::string_view, double>> annotations_;
+  std::vector<log::Field> annotations_;
   std::chrono::steady_clock::time_point request_start_;
   int status_ = 0;
   std::size_t body_bytes_ = 0;

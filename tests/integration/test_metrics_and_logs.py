@@ -132,6 +132,10 @@ class RequestIdAndJsonLogTest(unittest.TestCase):
             self.assertEqual(access["status"], 200)
             self.assertEqual(access["upstream_attempts"], 2)
             self.assertIn("duration_ms", access)
+            # Counts are integers in the JSON text itself, not 2.0 or 2.000000.
+            raw = [l for l in relay.log_lines if f'"request_id":"{rid}","method"' in l][0]
+            self.assertRegex(raw, r'"upstream_attempts":2[,}]')
+            self.assertRegex(raw, r'"status":200,')
 
 
 if __name__ == "__main__":
