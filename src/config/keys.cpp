@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "chatrelay/config/loader.hpp"
+#include "chatrelay/core/secret.hpp"
 #include "files.hpp"
 #include "text.hpp"
 
@@ -195,7 +196,17 @@ void assign_text(const Key& key, Settings& settings, const Value& value,
       return;
     }
   }
-  if (!Accept(accepted)) reject(key, value);
+  if (!Accept(accepted)) {
+    if (key.secret) chatrelay::wipe(accepted);
+    reject(key, value);
+  }
+  if (key.secret) {  // the value a lower-precedence source gave
+    if constexpr (is_optional_v<std::remove_cvref_t<decltype(target)>>) {
+      if (target) chatrelay::wipe(*target);
+    } else {
+      chatrelay::wipe(target);
+    }
+  }
   target = std::move(accepted);
 }
 
@@ -280,10 +291,14 @@ void assign_tokens(const Key& key, Settings& settings, const Value& value,
 }
 
 std::optional<std::string> show_tokens(const Settings& settings) {
-  if (settings.server.auth_tokens.empty()) return std::nullopt;
-  std::string shown = "\"";  // describe() masks it anyway; this says how many there are
-  shown.append(std::to_string(settings.server.auth_tokens.size())).append(" tokens\"");
-  return shown;
+  const auto n = settings.server.auth_tokens.size();
+  if (n == 0) return std::nullopt;
+  return std::to_string(n) + (n == 1 ? " token" : " tokens");
+}
+
+std::optional<std::string> show_api_key(const Settings& settings) {
+  if (!settings.gemini.api_key) return std::nullopt;
+  return std::to_string(settings.gemini.api_key->size()) + " characters";
 }
 
 void assign_ca_file(const Key& key, Settings& settings, const Value& value,
@@ -426,8 +441,7 @@ const Key table[] = {
     {.section = "gemini", .name = "api_key", .kind = Kind::text,
      .allowed = "an API key without spaces or control characters, at most 512 characters",
      .legacy_env = "GEMINI_API_KEY", .secret = true, .unset_note = "not set",
-     .assign = assign_text<gemini, &G::api_key, accept_api_key>,
-     .show = show_plain<gemini, &G::api_key>},
+     .assign = assign_text<gemini, &G::api_key, accept_api_key>, .show = show_api_key},
     {.section = "gemini", .name = "model", .kind = Kind::text,
      .allowed = "a model name of letters, digits, '.', '-' and '_', such as gemini-2.5-flash",
      .legacy_env = "GEMINI_MODEL", .assign = assign_text<gemini, &G::model, accept_model>,
@@ -564,6 +578,12 @@ Value from_text(const Key& key, std::string_view text, const std::string& where)
       break;
   }
   return std::string(text);
+}
+
+void wipe(Value& value) {
+  if (auto* text = std::get_if<std::string>(&value)) chatrelay::wipe(*text);
+  if (auto* list = std::get_if<std::vector<std::string>>(&value))
+    for (auto& item : *list) chatrelay::wipe(item);
 }
 
 std::string describe_value(const Value& value) {

@@ -408,6 +408,11 @@ class Transport(FakeTestCase):
         self.assertEqual(after['handshakes'] - before['handshakes'], 1)
         self.assertEqual(after['resumed'] - before['resumed'], 1)
 
+    def test_private_key_for_its_owner_alone(self):
+        tls_dir = os.path.dirname(self.fake.ca)
+        self.assertEqual(os.stat(os.path.join(tls_dir, 'server-key.pem')).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(self.fake.ca).st_mode & 0o777, 0o644)
+
     def test_wrong_host_name_refused(self):
         with self.assertRaises(ssl.SSLCertVerificationError):
             self.fake.connect(server_hostname='example.com')

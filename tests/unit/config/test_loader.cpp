@@ -122,6 +122,25 @@ TEST_CASE("environment: CHATRELAY_<SECTION>_<KEY> for every key, winning over sh
   CHECK(s.server.port == 2);
 }
 
+TEST_CASE("origins: where each key's value came from") {
+  TempDir dir;
+  dir.write("config.toml", "[server]\nport = 1\n[gemini]\napi_key = 'from-toml'\n");
+  dir.write(".env", "GEMINI_MODEL=m\n");
+  const LoadResult r = config_test::load_in(dir, {"--port", "3"}, {{"CHATRELAY_GEMINI_API_KEY", "from-env"}});
+  CHECK(r.settings.gemini.api_key == "from-env");
+  CHECK(r.origins.at("gemini.api_key") == "environment variable CHATRELAY_GEMINI_API_KEY");
+  CHECK(r.origins.at("gemini.model") == (dir.path() / ".env").string() + ": GEMINI_MODEL");
+  CHECK(r.origins.at("server.port") == "--port");
+  CHECK(r.origins.count("server.host") == 0);
+  const LoadResult toml_only = config_test::load_in(dir);
+  CHECK(toml_only.origins.at("gemini.api_key") == (dir.path() / "config.toml").string() + ":4: gemini.api_key");
+}
+
+TEST_CASE("secret_environment_names: the variables that may hold a secret") {
+  CHECK(secret_environment_names() ==
+        std::vector<std::string>{"CHATRELAY_SERVER_AUTH_TOKENS", "GEMINI_API_KEY", "CHATRELAY_GEMINI_API_KEY"});
+}
+
 TEST_CASE("environment: an empty variable counts as unset") {
   TempDir dir;
   dir.write("config.toml", "[server]\nport = 5000\n");
