@@ -352,6 +352,8 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
+bool ClientStream::peer_rejected() const { return SSL_get_verify_result(ssl_) != X509_V_OK; }
+
 bool ClientStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
 
 bool ClientStream::idle_and_open() {
