@@ -10,6 +10,7 @@
 #include "chatrelay/chat/openapi.hpp"
 #include "chatrelay/chat/stream_handler.hpp"
 #include "chatrelay/config/loader.hpp"
+#include "chatrelay/config/metrics_listener.hpp"
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
@@ -159,10 +160,7 @@ int main(int argc, char** argv) {
   if (settings.server.metrics && settings.server.metrics_port == 0) router.add("GET", "/metrics", metrics);
   if (settings.server.metrics && settings.server.metrics_port != 0) {
     metrics_router.add("GET", "/metrics", metrics);
-    auto metrics_settings = settings.server;
-    metrics_settings.port = settings.server.metrics_port;
-    metrics_settings.auth_tokens.clear();
-    metrics_server.emplace(io, metrics_settings, metrics_router);
+    metrics_server.emplace(io, cr::config::metrics_listener(settings.server), metrics_router);
   }
 
   // Each token's principal (who owns a session) is a digest of it: stable, and not the secret.
@@ -196,7 +194,7 @@ int main(int argc, char** argv) {
 
   if (metrics_server)
     cr::log::info("metrics listening",
-                  {cr::log::kv("metrics_url", "http://" + settings.server.host + ":" +
+                  {cr::log::kv("metrics_url", "http://" + settings.server.metrics_host + ":" +
                                                   std::to_string(metrics_server->port()) + "/metrics")});
   cr::log::info("chatrelay listening",
                 {cr::log::kv("url", "http://" + settings.server.host + ":" + std::to_string(server.port())),

@@ -437,6 +437,10 @@ const Key table[] = {
      .allowed = "an integer in 0..65535 (0 = serve /metrics on the main port)", .min = 0,
      .max = 65535, .assign = assign_plain<server, &S::metrics_port>,
      .show = show_plain<server, &S::metrics_port>},
+    {.section = "server", .name = "metrics_host", .kind = Kind::text,
+     .allowed = "a host name or IP address for the metrics listener, such as 127.0.0.1 or 0.0.0.0",
+     .assign = assign_text<server, &S::metrics_host, accept_host>,
+     .show = show_plain<server, &S::metrics_host>},
 
     {.section = "gemini", .name = "api_key", .kind = Kind::text,
      .allowed = "an API key without spaces or control characters, at most 512 characters",
