@@ -452,7 +452,8 @@ const Key table[] = {
      .show = show_plain<gemini, &G::model>},
     {.section = "gemini", .name = "base_url", .kind = Kind::text,
      .allowed = "an https:// URL with a host and no query, such as "
-                "https://generativelanguage.googleapis.com",
+                "https://generativelanguage.googleapis.com (http:// is refused: Gemini is spoken "
+                "over TLS only)",
      .legacy_env = "GEMINI_BASE_URL", .assign = assign_text<gemini, &G::base_url, accept_base_url>,
      .show = show_plain<gemini, &G::base_url>},
     {.section = "gemini", .name = "ca_file", .kind = Kind::text,

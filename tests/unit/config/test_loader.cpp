@@ -176,7 +176,8 @@ TEST_CASE("environment: bad values name the variable") {
         "(got \"hot\")");
   CHECK(config_test::load_error(dir, {}, {{"GEMINI_BASE_URL", "ftp://x"}}) ==
         "environment variable GEMINI_BASE_URL: expected an https:// URL with a host "
-        "and no query, such as https://generativelanguage.googleapis.com (got \"ftp://x\")");
+        "and no query, such as https://generativelanguage.googleapis.com (http:// is refused: "
+        "Gemini is spoken over TLS only) (got \"ftp://x\")");
 }
 
 TEST_CASE("--config: explicit file, missing file, and no implicit file then") {
