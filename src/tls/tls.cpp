@@ -2,7 +2,7 @@
 // test CA for chatrelay-fake-gemini.
 #include "chatrelay/tls/tls.hpp"
 
-#include "chatrelay/core/socket_records.hpp"
+#include "chatrelay/core/record_batches.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -158,7 +158,7 @@ ClientStream::ClientStream(asio::io_context& io, ClientContext& ctx)
   }
   BIO_set_data(bio, this);
   SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: the SSL owns it
-  socket_opening(io);  // before the connect opens the socket (socket_records.hpp)
+  socket_opening(io);  // before the connect opens the socket (record_batches.hpp)
 }
 
 ClientStream::~ClientStream() {
