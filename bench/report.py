@@ -333,7 +333,7 @@ def main():
         rel = after / base
         fresh = f" ({after / idle:.2f}× fresh idle)" if warm else ""
         row("RSS after the streams ended", f"{after:,} KiB", f"{'warm ' if warm else ''}idle {base:,} KiB",
-            f"{rel:.2f}× {'warm ' if warm else ''}idle{fresh}", "≤ 1.10× idle", verdict(rel <= 1.10))
+            f"{rel:.2f}× {'warm ' if warm else ''}idle{fresh}", f"≤ 2× {'warm ' if warm else ''}idle", verdict(rel <= 2))
     for key, label in (("idle_split", "fresh idle"), ("warm_split", "warm idle")):
         if foot.get("after_split") and foot.get(key):
             (ia, i_f), (aa, af) = (map(int, foot[k].split("/")) for k in (key, "after_split"))

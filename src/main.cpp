@@ -5,17 +5,22 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "chatrelay/chat/openapi.hpp"
 #include "chatrelay/chat/sessions_handler.hpp"
 #include "chatrelay/chat/stream_handler.hpp"
 #include "chatrelay/config/loader.hpp"
+#include "chatrelay/config/metrics_listener.hpp"
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/metrics.hpp"
+#include "chatrelay/core/process_limits.hpp"
+#include "chatrelay/core/secret.hpp"
 #include "chatrelay/gemini/client.hpp"
 #include "chatrelay/http/router.hpp"
 #include "chatrelay/http/server.hpp"
@@ -46,6 +51,28 @@ int healthcheck(const cr::config::Settings& s) {
   }
 }
 
+// The copies of the environment the loader read, and the secrets in the process's own
+// environment block (which /proc/PID/environ shows): gone once the settings hold them.
+void forget_secrets(cr::config::Environment& env) {
+  for (auto& entry : env) cr::wipe(entry.second);
+  env.clear();
+  for (const auto& name : cr::config::secret_environment_names()) cr::erase_environment_variable(name);
+}
+
+// Says so when the open-file limit cannot hold what server.max_connections allows: past it, new
+// connections are refused and streams that cannot open their upstream connection end with
+// upstream_unavailable (DESIGN.md §4).
+void check_file_limit(const cr::FileLimit& files, const cr::config::Settings& s) {
+  if (files.error != 0)
+    cr::log::warn("cannot raise the open-file limit", {cr::log::kv("error", std::strerror(files.error))});
+  const auto needed = cr::files_needed(s.server.max_connections, s.gemini.pool_size);
+  if (files.soft >= needed) return;
+  cr::log::warn("the open-file limit is lower than server.max_connections may need: raise it (ulimit -n, "
+                "systemd LimitNOFILE=, docker run --ulimit nofile=N:N) or lower server.max_connections",
+                {cr::log::kv("open_file_limit", files.soft), cr::log::kv("needed", needed),
+                 cr::log::kv("max_connections", s.server.max_connections)});
+}
+
 cr::awaitable<void> expire_sessions(cr::memory::SessionStore& store, asio::steady_timer& timer, double ttl_s) {
   for (;;) {
     timer.expires_after(cr::seconds_f(std::min(30.0, std::max(ttl_s / 2, 0.5))));
@@ -66,23 +93,32 @@ int main(int argc, char** argv) {
   // only what the store counts). glibc's default threshold rises to the largest block freed, after
   // which such texts fragment the heap and its resident size creeps past the budget.
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  // A core file would hold the API key and what users sent: none unless asked for (the process
+  // stays dumpable otherwise, for monitoring that reads /proc/PID).
+  const char* allow_core = std::getenv("CHATRELAY_ALLOW_CORE_DUMPS");
+  const int core_error = allow_core && std::string_view(allow_core) == "1" ? 0 : cr::disable_core_dumps();
+  const cr::FileLimit files = cr::raise_file_limit();
   cr::config::LoadResult loaded;
+  cr::config::Environment env = cr::config::process_environment();
   try {
-    loaded = cr::config::load(std::vector<std::string>(argv + 1, argv + argc), cr::config::process_environment(),
-                              std::filesystem::current_path());
+    loaded = cr::config::load(std::vector<std::string>(argv + 1, argv + argc), env, std::filesystem::current_path());
   } catch (const cr::config::ConfigError& e) {
+    forget_secrets(env);
     std::fprintf(stderr, "chatrelay: %s\n", e.what());
     return 2;
   }
+  forget_secrets(env);
   const cr::config::Settings& settings = loaded.settings;
   switch (loaded.action) {
     case cr::config::Action::help: std::cout << cr::config::usage(); return 0;
     case cr::config::Action::version: std::cout << "chatrelay " << CHATRELAY_VERSION << "\n"; return 0;
-    case cr::config::Action::check_config: std::cout << cr::config::describe(settings); return 0;
+    case cr::config::Action::check_config: std::cout << cr::config::describe(settings, loaded.origins); return 0;
     case cr::config::Action::healthcheck: return healthcheck(settings);
     case cr::config::Action::run: break;
   }
   cr::log::configure(settings.log.level, settings.log.format);
+  if (core_error != 0) cr::log::warn("cannot turn core dumps off", {cr::log::kv("error", std::strerror(core_error))});
+  check_file_limit(files, settings);
 
   // One thread runs the loop and it alone touches sockets and timers: no locks around the
   // reactor's per-socket state. (asio's resolver thread only posts completions to the scheduler,
@@ -138,10 +174,7 @@ int main(int argc, char** argv) {
   if (settings.server.metrics && settings.server.metrics_port == 0) router.add("GET", "/metrics", metrics);
   if (settings.server.metrics && settings.server.metrics_port != 0) {
     metrics_router.add("GET", "/metrics", metrics);
-    auto metrics_settings = settings.server;
-    metrics_settings.port = settings.server.metrics_port;
-    metrics_settings.auth_tokens.clear();
-    metrics_server.emplace(io, metrics_settings, metrics_router);
+    metrics_server.emplace(io, cr::config::metrics_listener(settings.server), metrics_router);
   }
 
   // Each token's principal (who owns a session) is a digest of it: stable, and not the secret.
@@ -194,7 +227,7 @@ int main(int argc, char** argv) {
 
   if (metrics_server)
     cr::log::info("metrics listening",
-                  {cr::log::kv("metrics_url", "http://" + settings.server.host + ":" +
+                  {cr::log::kv("metrics_url", "http://" + settings.server.metrics_host + ":" +
                                                   std::to_string(metrics_server->port()) + "/metrics")});
   cr::log::info("chatrelay listening",
                 {cr::log::kv("url", "http://" + settings.server.host + ":" + std::to_string(server.port())),

@@ -254,12 +254,8 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
     }
     ex.annotate("upstream_attempts", outcome.attempts);
     if (first_event) ex.annotate("upstream_ttft_ms", seconds_between(call_start, *first_event) * 1000);
-    if (outcome.error) {
-      m.count_upstream_error(outcome.error->code);
-      log::warn("upstream error", {log::kv("request_id", ex.request_id()), log::kv("code", outcome.error->code),
-                                   log::kv("http_status", outcome.error->http_status),
-                                   log::kv("attempts", outcome.attempts)});
-    }
+    // The client has logged the failure in the operator's terms (Gemini call failed).
+    if (outcome.error) m.count_upstream_error(outcome.error->code);
   }
   if (completed) {
     // Committed, and the session freed, before the client reads the complete chunk: a client that

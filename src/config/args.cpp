@@ -60,6 +60,14 @@ FlagSetting parse_set(const std::string& text) {
                       (guess.empty() ? "" : "; did you mean " + std::string(guess) + "?") +
                       " (every key is listed in config.toml.example)");
   }
+  if (key->secret) {
+    // The command line is world-readable (ps, /proc/PID/cmdline) and lands in shell history.
+    std::string env = key->env_name();
+    if (!key->legacy_env.empty()) env = std::string(key->legacy_env) + " or " + env;
+    throw ConfigError("--set " + key->path() + ": refused: a secret on the command line would show in `ps` "
+                      "to every user of the machine; set it in the environment (" + env +
+                      "), in ./.env, or in the TOML file");
+  }
   return {key, text.substr(eq + 1), true, "--set " + key->path()};
 }
 

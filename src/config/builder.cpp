@@ -50,6 +50,7 @@ void SettingsBuilder::assign(const Key& key, const Value& value, const std::stri
   } catch (const Rejected& e) {
     throw ConfigError(where + ": " + e.what());
   }
+  origins_[key.path()] = where;
   if (is_prompt) prompt_where_ = where;
   if (is_prompt_file) prompt_file_where_ = where;
   prompt_given_ = prompt_given_ || is_prompt || is_prompt_file;

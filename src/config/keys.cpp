@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "chatrelay/config/loader.hpp"
+#include "chatrelay/core/secret.hpp"
 #include "files.hpp"
 #include "text.hpp"
 
@@ -195,7 +196,17 @@ void assign_text(const Key& key, Settings& settings, const Value& value,
       return;
     }
   }
-  if (!Accept(accepted)) reject(key, value);
+  if (!Accept(accepted)) {
+    if (key.secret) chatrelay::wipe(accepted);
+    reject(key, value);
+  }
+  if (key.secret) {  // the value a lower-precedence source gave
+    if constexpr (is_optional_v<std::remove_cvref_t<decltype(target)>>) {
+      if (target) chatrelay::wipe(*target);
+    } else {
+      chatrelay::wipe(target);
+    }
+  }
   target = std::move(accepted);
 }
 
@@ -280,10 +291,14 @@ void assign_tokens(const Key& key, Settings& settings, const Value& value,
 }
 
 std::optional<std::string> show_tokens(const Settings& settings) {
-  if (settings.server.auth_tokens.empty()) return std::nullopt;
-  std::string shown = "\"";  // describe() masks it anyway; this says how many there are
-  shown.append(std::to_string(settings.server.auth_tokens.size())).append(" tokens\"");
-  return shown;
+  const auto n = settings.server.auth_tokens.size();
+  if (n == 0) return std::nullopt;
+  return std::to_string(n) + (n == 1 ? " token" : " tokens");
+}
+
+std::optional<std::string> show_api_key(const Settings& settings) {
+  if (!settings.gemini.api_key) return std::nullopt;
+  return std::to_string(settings.gemini.api_key->size()) + " characters";
 }
 
 void assign_ca_file(const Key& key, Settings& settings, const Value& value,
@@ -422,19 +437,23 @@ const Key table[] = {
      .allowed = "an integer in 0..65535 (0 = serve /metrics on the main port)", .min = 0,
      .max = 65535, .assign = assign_plain<server, &S::metrics_port>,
      .show = show_plain<server, &S::metrics_port>},
+    {.section = "server", .name = "metrics_host", .kind = Kind::text,
+     .allowed = "a host name or IP address for the metrics listener, such as 127.0.0.1 or 0.0.0.0",
+     .assign = assign_text<server, &S::metrics_host, accept_host>,
+     .show = show_plain<server, &S::metrics_host>},
 
     {.section = "gemini", .name = "api_key", .kind = Kind::text,
      .allowed = "an API key without spaces or control characters, at most 512 characters",
      .legacy_env = "GEMINI_API_KEY", .secret = true, .unset_note = "not set",
-     .assign = assign_text<gemini, &G::api_key, accept_api_key>,
-     .show = show_plain<gemini, &G::api_key>},
+     .assign = assign_text<gemini, &G::api_key, accept_api_key>, .show = show_api_key},
     {.section = "gemini", .name = "model", .kind = Kind::text,
      .allowed = "a model name of letters, digits, '.', '-' and '_', such as gemini-2.5-flash",
      .legacy_env = "GEMINI_MODEL", .assign = assign_text<gemini, &G::model, accept_model>,
      .show = show_plain<gemini, &G::model>},
     {.section = "gemini", .name = "base_url", .kind = Kind::text,
      .allowed = "an https:// URL with a host and no query, such as "
-                "https://generativelanguage.googleapis.com",
+                "https://generativelanguage.googleapis.com (http:// is refused: Gemini is spoken "
+                "over TLS only)",
      .legacy_env = "GEMINI_BASE_URL", .assign = assign_text<gemini, &G::base_url, accept_base_url>,
      .show = show_plain<gemini, &G::base_url>},
     {.section = "gemini", .name = "ca_file", .kind = Kind::text,
@@ -572,6 +591,12 @@ Value from_text(const Key& key, std::string_view text, const std::string& where)
       break;
   }
   return std::string(text);
+}
+
+void wipe(Value& value) {
+  if (auto* text = std::get_if<std::string>(&value)) chatrelay::wipe(*text);
+  if (auto* list = std::get_if<std::vector<std::string>>(&value))
+    for (auto& item : *list) chatrelay::wipe(item);
 }
 
 std::string describe_value(const Value& value) {

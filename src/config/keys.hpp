@@ -39,7 +39,8 @@ struct Key;
 // `base_dir`. Throws Rejected.
 using Assign = void (*)(const Key& key, Settings& settings, const Value& value,
                         const std::filesystem::path& base_dir);
-// The current value as a TOML literal, or nullopt when it is unset.
+// The current value as a TOML literal, or nullopt when it is unset. For a secret key: what it
+// looks like without any of its characters ("39 characters", "2 tokens").
 using Show = std::optional<std::string> (*)(const Settings& settings);
 
 struct Key {
@@ -75,5 +76,8 @@ Value from_text(const Key& key, std::string_view text, const std::string& where)
 
 // How a value reads in messages: TOML syntax, strings quoted, long text shortened.
 std::string describe_value(const Value& value);
+
+// Wipes the text a value holds (core/secret.hpp): for values of secret keys, once assigned.
+void wipe(Value& value);
 
 }  // namespace chatrelay::config::detail

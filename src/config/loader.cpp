@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "args.hpp"
+#include "chatrelay/core/secret.hpp"
 #include "builder.hpp"
 #include "files.hpp"
 #include "keys.hpp"
@@ -49,7 +50,9 @@ bool apply_environment(SettingsBuilder& builder, const Environment& env,
   const auto apply = [&](const Key& key, const std::string& name, const std::string& text) {
     if (text.empty()) return;
     const std::string where = where_prefix + name;
-    builder.assign(key, from_text(key, text, where), where);
+    Value value = from_text(key, text, where);
+    builder.assign(key, value, where);
+    if (key.secret) wipe(value);
     applied = true;
   };
   // The short names first, so that CHATRELAY_<SECTION>_<KEY> wins when both are set.
@@ -127,7 +130,10 @@ LoadResult load(const std::vector<std::string>& args, const Environment& env,
       throw ConfigError(e.what());
     }
     builder.begin_source(base);
-    apply_environment(builder, parse_dotenv(text, path.string()), path.string() + ": ");
+    Environment dotenv = parse_dotenv(text, path.string());
+    chatrelay::wipe(text);  // it may hold the key: no copy lingers in freed memory
+    apply_environment(builder, dotenv, path.string() + ": ");
+    for (auto& [name, value] : dotenv) chatrelay::wipe(value);
     result.sources.push_back(path.string());
   }
 
@@ -144,6 +150,7 @@ LoadResult load(const std::vector<std::string>& args, const Environment& env,
   }
   if (!command_line.settings.empty()) result.sources.emplace_back("command line");
 
+  result.origins = builder.origins();
   result.settings = std::move(builder).finish();
   return result;
 }

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "chatrelay/config/loader.hpp"
+#include "chatrelay/core/secret.hpp"
 #include "files.hpp"
 #include "text.hpp"
 
@@ -41,16 +42,22 @@ Value to_value(const toml::node& node) {
 
 // A table's entries in the order they appear in the file (toml++ keeps them sorted by name), so
 // the first mistake in the file is the one reported.
-std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(
-    const toml::table& table) {
-  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
-  for (const auto& [key, node] : table) entries.emplace_back(&key, &node);
+std::vector<std::pair<const toml::key*, toml::node*>> in_file_order(toml::table& table) {
+  std::vector<std::pair<const toml::key*, toml::node*>> entries;
+  for (auto& [key, node] : table) entries.emplace_back(&key, &node);
   std::ranges::sort(entries, [](const auto& a, const auto& b) {
     const auto& pa = a.first->source().begin;
     const auto& pb = b.first->source().begin;
     return pa.line != pb.line ? pa.line < pb.line : pa.column < pb.column;
   });
   return entries;
+}
+
+// Wipes the strings of a parsed value (a secret's, once assigned).
+void wipe_node(toml::node& node) {
+  if (auto* text = node.as_string()) chatrelay::wipe(text->get());
+  if (auto* array = node.as_array())
+    for (auto& item : *array) wipe_node(item);
 }
 
 std::string list(std::span<const std::string_view> names) {
@@ -76,10 +83,12 @@ void apply_toml_file(SettingsBuilder& builder, const std::filesystem::path& path
   try {
     document = toml::parse(text, display);
   } catch (const toml::parse_error& e) {
+    chatrelay::wipe(text);
     throw ConfigError(display + ":" + std::to_string(e.source().begin.line) + ":" +
                       std::to_string(e.source().begin.column) + ": not valid TOML: " +
                       std::string(e.description()));
   }
+  chatrelay::wipe(text);  // it may hold the key; the parsed document's copy is wiped below
   builder.begin_source(std::filesystem::absolute(path).parent_path());
   const auto at = [&](const auto& source_of) {
     return display + ":" + std::to_string(source_of.source().begin.line) + ": ";
@@ -93,7 +102,7 @@ void apply_toml_file(SettingsBuilder& builder, const std::filesystem::path& path
                         (guess.empty() ? "" : "; did you mean [" + std::string(guess) + "]?") +
                         " (sections are " + list(known) + ")");
     }
-    const auto* table = section_node->as_table();
+    auto* table = section_node->as_table();
     if (table == nullptr) {
       throw ConfigError(at(*section_key) + section + ": expected a table, written [" + section +
                         "] (got " + describe_value(to_value(*section_node)) + ")");
@@ -111,7 +120,12 @@ void apply_toml_file(SettingsBuilder& builder, const std::filesystem::path& path
                           (guess.empty() ? "" : "; did you mean " + std::string(guess) + "?") +
                           " ([" + section + "] keys are " + list(names) + ")");
       }
-      builder.assign(*key, to_value(*node), at(*node) + key->path());
+      Value value = to_value(*node);
+      builder.assign(*key, value, at(*node) + key->path());
+      if (key->secret) {
+        wipe(value);
+        wipe_node(*node);
+      }
     }
   }
 }

@@ -1,7 +1,9 @@
 // Log line formatting (text or JSON) with a single write(2)-sized fputs per line.
 #include "chatrelay/core/log.hpp"
 
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -11,7 +13,7 @@ namespace chatrelay::log {
 namespace {
 
 LogLevel min_level = LogLevel::info;
-LogFormat format = LogFormat::text;
+LogFormat current_format = LogFormat::text;
 
 std::string_view level_name(LogLevel l) {
   switch (l) {
@@ -24,7 +26,7 @@ std::string_view level_name(LogLevel l) {
   return "off";
 }
 
-void append_timestamp(std::string& out) {
+std::string now_stamp() {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
@@ -33,7 +35,7 @@ void append_timestamp(std::string& out) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  out.append(buf);
+  return buf;
 }
 
 bool needs_quotes(std::string_view v) {
@@ -47,18 +49,22 @@ bool needs_quotes(std::string_view v) {
 
 void configure(LogLevel level, LogFormat f) {
   min_level = level;
-  format = f;
+  current_format = f;
 }
 
 bool enabled(LogLevel level) { return level != LogLevel::off && level >= min_level; }
 
-void write(LogLevel level, std::string_view message, std::span<const Field> fields) {
-  if (!enabled(level)) return;
-  std::string line;
-  line.reserve(160);
+Field kv(std::string_view k, double v) {
+  if (!std::isfinite(v)) return {k, "null", true};
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return {k, ec == std::errc() ? std::string(buf, end) : std::string("null"), true};
+}
+
+void append_line(std::string& line, LogFormat format, std::string_view timestamp, LogLevel level,
+                 std::string_view message, std::span<const Field> fields) {
   if (format == LogFormat::json) {
-    line.append("{\"ts\":\"");
-    append_timestamp(line);
+    line.append("{\"ts\":\"").append(timestamp);
     line.append("\",\"level\":\"").append(level_name(level)).append("\",\"msg\":");
     json::append_string(line, message);
     for (const auto& f : fields) {
@@ -72,7 +78,7 @@ void write(LogLevel level, std::string_view message, std::span<const Field> fiel
     }
     line.push_back('}');
   } else {
-    append_timestamp(line);
+    line.append(timestamp);
     line.push_back(' ');
     line.append(level_name(level));
     line.push_back(' ');
@@ -87,6 +93,13 @@ void write(LogLevel level, std::string_view message, std::span<const Field> fiel
     }
   }
   line.push_back('\n');
+}
+
+void write(LogLevel level, std::string_view message, std::span<const Field> fields) {
+  if (!enabled(level)) return;
+  std::string line;
+  line.reserve(160);
+  append_line(line, current_format, now_stamp(), level, message, fields);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -2,6 +2,8 @@
 // client that goes away ends its stream at once (even one that never answers).
 #include "connection.hpp"
 
+#include <cassert>
+
 #include "chatrelay/http/response.hpp"
 #include "dispatch.hpp"
 #include "wire.hpp"
@@ -93,7 +95,17 @@ awaitable<void> Connection::play(const Plan& plan) {
   if (!plan.head.empty()) {
     head_ = plan.head;
     if (plan.date_at != std::string::npos) head_.replace(plan.date_at, wire::date_placeholder.size(), wire::http_date());
-    if (plan.delay == 0ms && !plan.endless) {
+    const bool unpaced = plan.delay == 0ms && !plan.endless;
+    if (plan.head_byte_delay > 0ms) {
+      for (std::size_t i = 0; i < head_.size(); ++i) {
+        co_await sleep(plan.head_byte_delay);
+        co_await write(std::string_view(head_).substr(i, 1));
+      }
+      if (unpaced)
+        co_await write(plan.body);
+      else
+        co_await play_events(plan);
+    } else if (unpaced) {
       // Unpaced: the whole answer in as few writes as possible (the benchmark path).
       if (plan.body.size() <= coalesce_limit) {
         head_ += plan.body;
@@ -104,16 +116,22 @@ awaitable<void> Connection::play(const Plan& plan) {
       }
     } else {
       co_await write(head_);
-      do {
-        for (std::size_t i = 0; i < plan.event_ends.size(); ++i) {
-          co_await sleep(plan.delay);
-          co_await write(plan.event(i));
-        }
-      } while (plan.endless);
-      if (!plan.tail().empty()) co_await write(plan.tail());
+      co_await play_events(plan);
     }
   }
   if (plan.end == Plan::End::hang) co_await sleep(steady_timer::duration::max());
+}
+
+awaitable<void> Connection::play_events(const Plan& plan) {
+  assert(!plan.endless || plan.loop_from < plan.event_ends.size());  // else endless would never wait
+  for (std::size_t from = 0;; from = plan.loop_from) {
+    for (std::size_t i = from; i < plan.event_ends.size(); ++i) {
+      co_await sleep(plan.delay);
+      co_await write(plan.event(i));
+    }
+    if (!plan.endless) break;
+  }
+  if (!plan.tail().empty()) co_await write(plan.tail());
 }
 
 awaitable<void> Connection::watch_client() {

@@ -38,6 +38,8 @@ class Connection {
   awaitable<bool> read_request();
   // Throws std::system_error when a write fails.
   awaitable<void> play(const Plan& plan);
+  // The events (again and again when endless), then the tail, each event after plan.delay.
+  awaitable<void> play_events(const Plan& plan);
   // Completes when the client closes or resets the connection (sets client_gone_).
   awaitable<void> watch_client();
   awaitable<void> write(std::string_view bytes);

@@ -128,6 +128,10 @@ Scenarios:
   safety         finishReason SAFETY with no text
   stall          headers and one event, then silence
   stall-headers  reads the request, never answers
+  drip-headers   the response head one byte every 50 ms (about 20 s), then normal's events
+  comments       headers, then SSE comment lines (": keep-alive") forever, --delay-ms apart
+                 (100 ms when 0): bytes that are not events
+  stall-comments headers and one event, then comment lines forever like comments
   endless        text events forever, --delay-ms apart (10 ms when 0)
   flood          64 KiB text events forever, --delay-ms apart (1 ms when 0)
   bad-chunk      a 200 whose second chunk has an invalid chunk-size line, then close

@@ -23,7 +23,9 @@ struct Plan {
   std::string body;  // the events, then the tail
   std::vector<std::size_t> event_ends;  // where each event ends in `body`; the tail follows the last
   std::chrono::milliseconds delay{0};   // before each event
+  std::chrono::milliseconds head_byte_delay{0};  // > 0: the head is written a byte at a time
   bool endless = false;                 // play the events again and again, never the tail
+  std::size_t loop_from = 0;            // endless: the rounds after the first start at this event
   End end = End::keep_alive;
 
   // A 200 event stream with no events yet.

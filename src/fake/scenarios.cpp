@@ -14,12 +14,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::array<std::string_view, 30> names = {
+constexpr std::array<std::string_view, 33> names = {
     "normal",    "paced",     "long",      "code",    "thoughts",   "429",           "429-short",
     "400",       "bad-key",   "403",       "404",     "500",        "503",           "reset",
     "raw-error", "malformed", "no-finish", "blocked", "max-tokens", "safety",        "stall",
-    "stall-headers", "endless", "flood", "bad-chunk", "huge-event", "empty", "max-tokens-empty", "blank",
-    "large"};
+    "stall-headers", "drip-headers", "comments", "stall-comments", "endless", "flood", "bad-chunk",
+    "huge-event", "empty", "max-tokens-empty", "blank", "large"};
+
+// What proxies and some servers send to keep an idle stream open: a comment, no event.
+constexpr std::string_view keep_alive_comment = ": keep-alive\n\n";
 
 constexpr int prompt_tokens = 8;
 
@@ -207,6 +210,15 @@ Plan Scenarios::build(std::string_view name) const {
     p.end = Plan::End::hang;
   } else if (name == "stall-headers") {
     p.end = Plan::End::hang;
+  } else if (name == "drip-headers") {
+    p = text_stream({"Hello", " from", " the fake Gemini."}, "STOP").terminate();
+    p.head_byte_delay = 50ms;
+  } else if (name == "comments" || name == "stall-comments") {
+    p = name == "comments" ? Plan::stream() : text_stream({"Hello"}, "");
+    p.loop_from = p.event_ends.size();
+    p.add_event(keep_alive_comment);
+    p.endless = true;
+    if (delay == 0ms) p.delay = 100ms;
   } else if (name == "endless") {
     p = numbered_stream(10, " more", "");
     p.endless = true;

@@ -1,7 +1,8 @@
 // Client: one coroutine per call. A call takes a pooled TLS connection (or makes one), writes the
 // request, and decodes the answer read by read: HTTP framing (MessageParser) → SSE events
 // (SseDecoder) → typed events (EventParser). Non-200 answers become typed errors; 429/5xx/connect
-// failures are retried before the first event is handed on.
+// failures are retried before the first event is handed on (a certificate that fails
+// verification is not: it does not heal).
 #include "chatrelay/gemini/client.hpp"
 
 #include <array>
@@ -50,11 +51,24 @@ class StopHook {
   StopSignal* stop_;
 };
 
-UpstreamError make_error(std::string code, std::string message) {
+UpstreamError make_error(std::string code, std::string message, std::string detail) {
   UpstreamError e;
   e.code = std::move(code);
   e.message = std::move(message);
+  e.detail = std::move(detail);
   return e;
+}
+
+// "2", "0.5": seconds as the configuration wrote them.
+std::string seconds_text(double s) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(s);
+}
+
+std::string address_text(const tcp::endpoint& ep) {
+  const auto a = ep.address();
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
 }
 
 }  // namespace
@@ -106,6 +120,9 @@ struct Client::Impl {
     bool any_event = false;  // survives an exception: no retry once events were handed on
     bool connected = false;
     bool in_sink = false;
+    FailedStep step = FailedStep::connect;  // how far the call came, for the wording of a failure
+    bool certificate_rejected = false;
+    std::size_t bytes_since_event = 0;  // response bytes read since the request or the last event
     // Set by a timeout or a stop. Cancelling the socket ends only a wait in progress; a stop
     // that lands between two waits (in the sink, or in the round a read completed) is kept here
     // so that the next wait does not begin.
@@ -134,21 +151,40 @@ struct Client::Impl {
       addresses.assign(results.begin(), results.end());
     }
     call.conn = std::make_unique<tls::ClientStream>(io, tls_ctx);
-    // The condition stops a cancelled connect from going on to the next address.
-    auto [cec, ep] = co_await asio::async_connect(
-        call.conn->socket(), addresses,
-        [&call](const asio::error_code&, const tcp::endpoint&) { return !call.cancelled; }, use_tuple);
-    if (cec) throw std::system_error(cec, "connect");
-    call.go_on();
+    co_await connect_socket(call, addresses);
     call.conn->socket().set_option(tcp::no_delay(true));
     std::string why;
     auto hec = co_await call.conn->handshake(endpoint.host, why);
-    if (hec) throw std::system_error(hec, "TLS handshake: " + why);
+    if (hec) {
+      call.certificate_rejected = call.conn->peer_rejected();
+      throw std::system_error(hec, "TLS handshake with " + endpoint.host + ": " + why);
+    }
     call.go_on();
     auto& m = metrics::registry();
     ++m.upstream_connections;
     if (call.conn->session_reused()) ++m.upstream_tls_resumed;
     call.turn.reset();  // the next connection may start
+  }
+
+  // Tries each address in turn. The socket is opened here, not by asio's range connect, which
+  // reports a socket it could not open (EMFILE) as operation_aborted, the same as a
+  // cancellation. Throws std::system_error.
+  awaitable<void> connect_socket(Call& call, const std::vector<tcp::endpoint>& addresses) {
+    auto& socket = call.conn->socket();
+    std::optional<std::system_error> failure;
+    for (const auto& address : addresses) {
+      call.go_on();
+      asio::error_code ec;
+      socket.close(ec);
+      socket.open(address.protocol(), ec);
+      if (ec) throw std::system_error(ec, "open a socket for " + address_text(address));  // no address can help
+      auto [cec] = co_await socket.async_connect(address, use_tuple);
+      if (!cec) co_return;
+      if (cec == asio::error::operation_aborted) throw std::system_error(cec, "connect " + address_text(address));
+      failure.emplace(cec, "connect " + address_text(address));
+    }
+    if (failure) throw *failure;
+    throw std::system_error(asio::error::host_not_found, "resolve " + endpoint.host + ": no address");
   }
 
   std::unique_ptr<tls::ClientStream> take_idle() {
@@ -198,15 +234,19 @@ struct Client::Impl {
       if (call.batch_size == call.batch.size()) call.batch.emplace_back();
       EventData& ev = call.batch[call.batch_size];
       if (events.parse(data, ev) != EventParser::Result::ok) {
-        failure = make_error("upstream_protocol",
-                             raw ? "Gemini sent data that is not a server-sent event; the answer is incomplete."
-                                 : "Gemini sent an event that is not valid JSON; the answer is incomplete.");
+        failure = raw ? make_error("upstream_protocol",
+                                   "Gemini sent data that is not a server-sent event; the answer is incomplete.",
+                                   "a body line outside any SSE field, " + std::to_string(data.size()) +
+                                       " bytes, is neither an event nor an error object")
+                      : make_error("upstream_protocol", "Gemini sent an event that is not valid JSON; the answer is incomplete.",
+                                   "an SSE event of " + std::to_string(data.size()) + " bytes is not a JSON object");
         return;
       }
       ++call.batch_size;
     };
     if (call.sse.feed(body, on_event) != SseDecoder::Status::ok)
-      return make_error("upstream_protocol", "Gemini sent an event larger than chatrelay accepts.");
+      return make_error("upstream_protocol", "Gemini sent an event larger than chatrelay accepts.",
+                        "an SSE event or line over the decoder's 8 MiB bound");
     if (at_end) call.sse.finish(on_event);
     return failure;
   }
@@ -224,8 +264,11 @@ struct Client::Impl {
       co_await connect(call, deadline);
     }
 
+    // From the request to the first event (DESIGN.md §3): the response head must arrive within it
+    // too, and bytes do not push it; only events do (below).
     deadline.expires_after(seconds_f(settings.first_byte_timeout_s));
     call.connected = true;  // from here on a timeout is Gemini's silence, not a connect failure
+    call.step = FailedStep::request;
     call.go_on();
     auto wec = co_await write_request(*call.conn, model, body);
     if (wec) throw std::system_error(wec, "write request");
@@ -237,21 +280,20 @@ struct Client::Impl {
 
     std::string error_body;
     for (;;) {
-      // Until the first byte: first_byte_timeout_s; then idle_timeout_s of silence at most.
-      deadline.expires_after(seconds_f(call.any_response_byte ? settings.idle_timeout_s : settings.first_byte_timeout_s));
       call.go_on();
       auto [rec, n] = co_await call.conn->read_some(read_buffer);
       bool eof = rec == asio::error::eof || rec == asio::ssl::error::stream_truncated;
       if (rec && !eof) throw std::system_error(rec, "read response");
       std::string_view data(read_buffer.data(), n);
       if (n > 0) call.any_response_byte = true;
+      call.bytes_since_event += n;
       bool complete = false;
       while (!data.empty()) {
         auto r = call.parser.feed(data);
         data.remove_prefix(r.consumed);
         if (r.event == http::MessageParser::Event::error) {
-          out.error = make_error("upstream_protocol", "Gemini's answer is not valid HTTP (" +
-                                                          std::string(call.parser.error_reason()) + ").");
+          out.error = make_error("upstream_protocol", "Gemini's answer is not valid HTTP; it was cut short.",
+                                 "invalid HTTP from Gemini: " + std::string(call.parser.error_reason()));
           co_return out;
         }
         if (r.event == http::MessageParser::Event::message_complete) {
@@ -261,10 +303,12 @@ struct Client::Impl {
       }
       if (eof && !complete) {
         if (!call.parser.started() && !call.any_response_byte)
-          throw std::system_error(asio::error::eof, "connection closed before answer");
+          throw std::system_error(asio::error::eof, "connection closed before any answer");
         complete = call.parser.finish();
         if (!complete) {
-          out.error = make_error("upstream_unavailable", "Gemini closed the connection in the middle of the answer.");
+          out.error = make_error("upstream_unavailable", "Gemini closed the connection in the middle of the answer.",
+                                 "connection closed before the answer was complete (" +
+                                     std::string(call.parser.headers_complete() ? "in the body" : "in the head") + ")");
           co_return out;
         }
       }
@@ -277,7 +321,6 @@ struct Client::Impl {
         msg.body.clear();
         if (complete) {
           out.error = error_from_response(msg.status, error_body);
-          redact(out.error->message, settings.api_key.value_or(""));
           if (msg.keep_alive && call.parser.finish()) give_back(std::move(call.conn));
           co_return out;
         }
@@ -296,7 +339,6 @@ struct Client::Impl {
             if (call.batch[i].error) {
               upto = i;
               out.error = *call.batch[i].error;
-              redact(out.error->message, settings.api_key.value_or(""));
               break;
             }
           if (upto > 0) {
@@ -305,6 +347,11 @@ struct Client::Impl {
             call.in_sink = false;
           }
           if (out.error) co_return out;
+          // idle_timeout_s until the next event: comments, blank lines and stray bytes do not
+          // push it (DESIGN.md §3).
+          deadline.expires_after(seconds_f(settings.idle_timeout_s));
+          call.bytes_since_event = 0;
+          call.step = FailedStep::answer;
         }
         if (failure) {
           out.error = std::move(failure);
@@ -356,10 +403,16 @@ struct Client::Impl {
         out = co_await exchange(call, deadline, model, body, sink, waiting);
       } catch (const std::system_error& e) {
         if (call.in_sink) throw;  // the consumer's write failed: not an upstream error
-        if (!timed_out && !stopped && e.code() == asio::error::operation_aborted) throw;  // our consumer left
         failure = e;
       }
       out.any_event = call.any_event;
+      if (failure && !timed_out && !stopped && failure->code() == asio::error::operation_aborted) {
+        // Our consumer leaving cancels this coroutine, and only that is rethrown: asio reports
+        // other failures as aborted operations too (a socket it could not open, say), and those
+        // are Gemini being out of reach, which the user must be told.
+        const auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none) throw *failure;
+      }
       // A stop or timeout counts only when it ended the call: one that lands in the round the
       // answer completed leaves a complete answer.
       if (stopped && failure) {
@@ -369,24 +422,46 @@ struct Client::Impl {
       }
       if (!failure) co_return out;
       if (timed_out) {
-        out.error = call.connected
-                        ? make_error("upstream_timeout",
-                                     call.any_response_byte
-                                         ? "Gemini stopped sending in the middle of the answer."
-                                         : "Gemini did not start answering in time. Try again in a moment.")
-                        : make_error("upstream_unavailable", "Could not connect to Gemini in time.");
+        out.error = timeout_error(call);
         co_return out;
       }
       // A pooled connection the server had already closed: try once more on a fresh one.
       if (call.reused && !call.any_response_byte && stale_retries == 0) continue;
-      out.error = make_error("upstream_unavailable",
-                             call.any_response_byte
-                                 ? std::string("The connection to Gemini broke in the middle of the answer (") +
-                                       failure->what() + "). Send the message again."
-                                 : std::string("Could not reach Gemini (") + failure->what() + "). Try again in a moment.");
-      redact(out.error->message, settings.api_key.value_or(""));
+      // asio reports errno values in a category of its own; errors.hpp reads the standard one.
+      std::error_code ec = failure->code();
+      if (ec.category() == asio::error::get_system_category()) ec = std::error_code(ec.value(), std::system_category());
+      out.error = error_from_failure(call.any_event ? FailedStep::answer : call.step, ec, failure->what(),
+                                     call.certificate_rejected);
       co_return out;
     }
+  }
+
+  UpstreamError timeout_error(const Call& call) const {
+    if (!call.connected)
+      return make_error("upstream_unavailable", "Could not connect to Gemini in time. Try again in a moment.",
+                        "no TLS connection within connect_timeout_s=" + seconds_text(settings.connect_timeout_s));
+    const std::string bytes = std::to_string(call.bytes_since_event) + " bytes";
+    if (!call.any_event)
+      return make_error("upstream_timeout", "Gemini did not start answering in time. Try again in a moment.",
+                        "no event within first_byte_timeout_s=" + seconds_text(settings.first_byte_timeout_s) +
+                            " of the request (" + bytes + " received, response head " +
+                            (call.parser.headers_complete() ? "complete)" : "incomplete)"));
+    return make_error("upstream_timeout", "Gemini stopped sending in the middle of the answer. Send the message again.",
+                      "no event for idle_timeout_s=" + seconds_text(settings.idle_timeout_s) + " (" + bytes +
+                          " without an event since the last one)");
+  }
+
+  // The operator's line about a call that ended with an error (DESIGN.md §1: the user's chunk
+  // says what happened; this says why), with the key masked in both registers.
+  void report(StreamOutcome& out, std::string_view request_id) const {
+    const std::string_view key = settings.api_key ? std::string_view(*settings.api_key) : std::string_view();
+    redact(out.error->message, key);
+    redact(out.error->detail, key);
+    std::vector<log::Field> fields{log::kv("request_id", request_id), log::kv("code", out.error->code),
+                                   log::kv("attempts", out.attempts)};
+    if (out.error->http_status != 0) fields.push_back(log::kv("http_status", out.error->http_status));
+    fields.push_back(log::kv("detail", out.error->detail));
+    log::write(LogLevel::warn, "Gemini call failed", fields);
   }
 };
 
@@ -408,14 +483,19 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
     }
     StreamOutcome out = co_await impl.attempt(model, body, sink, stop, pending_hook);
     out.attempts = attempt + 1;
-    if (!out.error || out.any_event || out.stopped) co_return out;
-    auto delay = impl.policy.next_delay(*out.error, attempt, random_u64());
-    if (!delay) co_return out;
+    if (out.stopped || !out.error) co_return out;
+    auto delay = out.any_event ? std::nullopt : impl.policy.next_delay(*out.error, attempt, random_u64());
+    if (!delay) {
+      impl.report(out, request_id);
+      co_return out;
+    }
     if (stop && stop->requested()) continue;  // stopped in the sink or as the attempt ended
     ++metrics::registry().upstream_retries;
+    redact(out.error->detail, impl.settings.api_key.value_or(""));
     log::info("retrying Gemini call", {log::kv("request_id", request_id), log::kv("code", out.error->code),
                                        log::kv("attempt", attempt + 1),
-                                       log::kv("delay_ms", static_cast<std::int64_t>(delay->count()))});
+                                       log::kv("delay_ms", static_cast<std::int64_t>(delay->count())),
+                                       log::kv("detail", out.error->detail)});
     asio::steady_timer wait(impl.io, *delay);
     StopHook hook(stop, [&wait] { wait.cancel(); });
     auto [ec] = co_await wait.async_wait(use_tuple);

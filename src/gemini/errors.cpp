@@ -4,7 +4,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -154,10 +156,14 @@ bool is_key_char(char c) {
          c == '-';
 }
 
-// Gemini's own message made fit for one line of an error chunk: whitespace collapsed, the
-// trailing full stop and (when we state the delay ourselves) the retry hint dropped, anything
-// shaped like a Google API key ("AIza" + 35 characters) masked, and the length capped.
-std::string clean_message(std::string_view raw, bool drop_retry_hint) {
+// Upstream strings are length-capped (DESIGN.md §1): in the error chunk, and on the log line.
+constexpr std::size_t max_message_bytes = 600;
+constexpr std::size_t max_detail_bytes = 1000;
+
+// Gemini's own message made fit for one line: whitespace collapsed, the trailing full stop and
+// (when we state the delay ourselves) the retry hint dropped, anything shaped like a Google API
+// key ("AIza" + 35 characters) masked, and the length capped at `max_bytes`.
+std::string clean_message(std::string_view raw, bool drop_retry_hint, std::size_t max_bytes) {
   if (drop_retry_hint) {
     const auto at = raw.rfind(retry_hint);
     if (at != std::string_view::npos) raw = raw.substr(0, at);
@@ -178,7 +184,6 @@ std::string clean_message(std::string_view raw, bool drop_retry_hint) {
     }
   }
   while (!out.empty() && (out.back() == ' ' || out.back() == '.')) out.pop_back();
-  constexpr std::size_t max_bytes = 600;
   if (out.size() > max_bytes) {
     out.resize(json::complete_utf8_prefix(std::string_view(out).substr(0, max_bytes)));
     out += "\u2026";
@@ -186,30 +191,46 @@ std::string clean_message(std::string_view raw, bool drop_retry_hint) {
   return out;
 }
 
-// "(HTTP 503, UNAVAILABLE)", "(PERMISSION_DENIED, SERVICE_DISABLED)", or "" when nothing is known.
+// "HTTP 503, UNAVAILABLE", "PERMISSION_DENIED, SERVICE_DISABLED", or "" when nothing is known.
 std::string tag(int http_status, std::int64_t code, std::string_view status,
                 std::string_view reason) {
   std::string out;
   const auto add = [&out](std::string_view part) {
     if (part.empty()) return;
-    out += out.empty() ? " (" : ", ";
+    if (!out.empty()) out += ", ";
     out += part;
   };
   if (http_status != 0)
     add("HTTP " + std::to_string(http_status));
-  else if (code != 0 && status.empty())
+  else if (code != 0)
     add("code " + std::to_string(code));
   add(status);
   add(reason);
-  if (!out.empty()) out += ')';
   return out;
 }
 
-// `what` + tag + ": " + Gemini's message + ". " + what to do.
-std::string sentence(std::string_view what, std::string_view tags, std::string_view message,
-                     std::string_view advice) {
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// True when Gemini's message names the account behind the key: a project number or consumer id
+// ("has not been used in project 12345678", "consumer 'project_number:348715329010'"). Those are
+// the operator's business, not the user's (DESIGN.md §1), so such a message is left out of the
+// error chunk and goes to the log only.
+bool names_an_account(std::string_view message) {
+  std::string lower(message);
+  std::ranges::transform(lower, lower.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; });
+  if (lower.find("projects/") != std::string::npos || lower.find("project_number") != std::string::npos) return true;
+  if (lower.find("project") == std::string::npos && lower.find("consumer") == std::string::npos) return false;
+  std::size_t run = 0;
+  for (char c : message) {
+    run = is_digit(c) ? run + 1 : 0;
+    if (run >= 5) return true;  // an id next to the word; Google's project numbers have 12 digits
+  }
+  return false;
+}
+
+// `what` + ": " + Gemini's message + ". " + what to do.
+std::string sentence(std::string_view what, std::string_view message, std::string_view advice) {
   std::string out(what);
-  out += tags;
   if (!message.empty()) {
     out += ": ";
     out += message;
@@ -233,10 +254,17 @@ UpstreamError make_error(int code, int http_status, const ErrorFields& f) {
   if (quota && !e.retry_after_s) e.retry_after_s = retry_from_message(f.message);
   e.per_day_quota = quota && f.per_day_quota;
 
-  const std::string message = clean_message(f.message, quota && !e.per_day_quota);
-  const std::string tags = tag(http_status, f.code, f.status, f.reason);
+  // The operator's register: every status and reason, and Gemini's whole message.
+  e.detail = tag(http_status, f.code, f.status, f.reason);
+  if (const std::string full = clean_message(f.message, false, max_detail_bytes); !full.empty())
+    e.detail += (e.detail.empty() ? "" : ": ") + full;
+  if (e.detail.empty()) e.detail = "no status or message";
+
+  // The user's register: what happened and what to do, with Gemini's message when it is theirs.
+  std::string message = clean_message(f.message, quota && !e.per_day_quota, max_message_bytes);
+  if (names_an_account(message)) message.clear();
   if (e.per_day_quota) {
-    e.message = sentence("Gemini daily quota exceeded", "", message,
+    e.message = sentence("Gemini daily quota exceeded", message,
                          "Try again tomorrow or use a key with a higher quota.");
   } else if (quota) {
     std::string advice = "Wait a minute and try again.";
@@ -244,24 +272,22 @@ UpstreamError make_error(int code, int http_status, const ErrorFields& f) {
       const auto seconds = std::max<long long>(1, std::llround(std::ceil(*e.retry_after_s)));
       advice = "Retry in " + std::to_string(seconds) + "s.";
     }
-    e.message = sentence("Gemini quota exceeded", message.empty() ? tags : "", message, advice);
+    e.message = sentence("Gemini quota exceeded", message, advice);
   } else if (e.code == "invalid_api_key" && f.reason == "API_KEY_INVALID") {
-    e.message = "Gemini rejected the API key (API_KEY_INVALID). Check GEMINI_API_KEY.";
+    e.message = "Gemini rejected the API key. Check GEMINI_API_KEY.";
   } else if (e.code == "invalid_api_key") {
-    e.message = sentence("Gemini refused access", tags, message,
+    e.message = sentence("Gemini refused access", message,
                          "Check GEMINI_API_KEY and that its project may use the Gemini API.");
   } else if (e.code == "model_not_found") {
-    e.message = sentence("Gemini model not found", tags, message, "Check GEMINI_MODEL.");
+    e.message = sentence("Gemini model not found", message, "Check GEMINI_MODEL.");
   } else if (e.code == "bad_request") {
-    e.message = sentence("Gemini rejected the request", tags, message, "");
+    e.message = sentence("Gemini rejected the request", message, "");
   } else if (e.code == "upstream_unavailable") {
-    e.message = sentence("Gemini is unavailable", tags, message, "Try again in a moment.");
+    e.message = sentence("Gemini is unavailable", message, "Try again in a moment.");
   } else if (http_status != 0) {
-    e.message =
-        sentence("Gemini answered with unexpected HTTP status " + std::to_string(http_status), "",
-                 message, "");
+    e.message = sentence("Gemini sent an answer chatrelay does not understand", message, "Try again in a moment.");
   } else {
-    e.message = sentence("Gemini reported an error", tags, message, "");
+    e.message = sentence("Gemini reported an error", message, "");
   }
   return e;
 }
@@ -298,8 +324,34 @@ UpstreamError classify(int code, std::string_view status, std::string_view messa
   return make_error(code != 0 ? code : code_from_status(status), 0, fields);
 }
 
+UpstreamError error_from_failure(FailedStep step, const std::error_code& ec, std::string_view what,
+                                 bool certificate_rejected) {
+  UpstreamError e;
+  e.code = "upstream_unavailable";
+  e.detail = what;
+  const bool errno_code = ec.category() == std::system_category() || ec.category() == std::generic_category();
+  if (errno_code) {
+    if (const char* name = strerrorname_np(ec.value())) e.detail.append(" (").append(name).append(")");
+  }
+  if (errno_code && (ec.value() == EMFILE || ec.value() == ENFILE)) {
+    e.message = "chatrelay cannot open more connections right now; try again in a moment.";
+  } else if (certificate_rejected) {
+    e.lasting = true;
+    e.message =
+        "chatrelay could not verify Gemini's TLS certificate, so it sent nothing. The operator should "
+        "check gemini.ca_file or the system's trust store.";
+  } else if (step == FailedStep::answer) {
+    e.message = "The connection to Gemini broke in the middle of the answer. Send the message again.";
+  } else if (step == FailedStep::request) {
+    e.message = "The connection to Gemini broke before the answer arrived. Try again in a moment.";
+  } else {
+    e.message = "Could not reach Gemini. Try again in a moment.";
+  }
+  return e;
+}
+
 void redact(std::string& text, std::string_view secret) {
-  if (secret.empty()) return;
+  if (secret.size() < min_redacted_secret) return;
   constexpr std::string_view mask = "***";
   for (auto at = text.find(secret); at != std::string::npos;
        at = text.find(secret, at + mask.size())) {

@@ -7,6 +7,7 @@
 namespace chatrelay::gemini {
 
 bool retryable(const UpstreamError& error) {
+  if (error.lasting) return false;
   if (error.code == "quota_exceeded") return !error.per_day_quota;
   return error.code == "upstream_unavailable";
 }

@@ -79,7 +79,7 @@ Connection::~Connection() {
   server_.detach(registration_);
 }
 
-void Connection::annotate(std::string_view key, double value) { annotations_.emplace_back(key, value); }
+void Connection::annotate_field(log::Field field) { annotations_.push_back(std::move(field)); }
 
 awaitable<void> Connection::run() {
   co_await serve();
@@ -566,7 +566,7 @@ void Connection::log_request(int status, std::size_t bytes) {
       log::kv("status", status),
       log::kv("bytes", bytes),
       log::kv("duration_ms", static_cast<double>(us) / 1000.0)};
-  for (const auto& [key, value] : annotations_) fields.push_back(log::kv(key, value));
+  fields.insert(fields.end(), annotations_.begin(), annotations_.end());
   log::write(LogLevel::info, "request", fields);
 }
 

@@ -45,7 +45,7 @@ class Connection final : public Exchange {
   std::size_t bytes_sent() const override { return body_bytes_; }
   std::string_view request_id() const override { return common_headers_.front().value; }
   std::chrono::steady_clock::time_point started_at() const override { return request_start_; }
-  void annotate(std::string_view key, double value) override;
+  void annotate_field(log::Field field) override;
 
  private:
   enum class ReadOutcome { complete, closed, malformed, timed_out };
@@ -113,7 +113,7 @@ class Connection final : public Exchange {
   std::string_view path_param_;  // into the request's target
   std::string principal_;        // see Exchange::principal
   std::string_view route_label_ = "unmatched";  // for metrics: a route path, "preflight" or "unmatched"
-  std::vector<std::pair<std::string_view, double>> annotations_;
+  std::vector<log::Field> annotations_;
   std::chrono::steady_clock::time_point request_start_;
   std::chrono::steady_clock::time_point forced_until_;  // after force_end: the writes' deadline
   int status_ = 0;

@@ -9,8 +9,8 @@
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/heap.hpp"
 #include "chatrelay/core/log.hpp"
+#include "chatrelay/core/record_batches.hpp"
 #include "connection.hpp"
-#include "chatrelay/core/socket_records.hpp"
 
 namespace chatrelay::http {
 
@@ -58,7 +58,7 @@ void Server::listen() {
     acceptors_.push_back(std::move(acceptor));
   }
   if (acceptors_.empty()) throw *first_error;
-  socket_opening(io_);  // the first batch of socket records (socket_records.hpp)
+  socket_opening(io_);  // the first batch of socket records (record_batches.hpp)
 }
 
 std::uint16_t Server::port() const { return acceptors_.front().local_endpoint().port(); }
@@ -155,9 +155,9 @@ void Server::detach(std::list<Connection*>::iterator it) {
   connections_.erase(it);
   socket_closed(io_);
   if (connections_.empty() && !shutting_down_) {
-    // Hand memory freed by a burst of connections back to the OS (glibc and asio keep it
-    // otherwise) once no connection has been open for a while: what the last streams' upstream
-    // calls held is freed by then too.
+    // Hand memory freed by a burst of connections back to the OS (glibc keeps it otherwise)
+    // once no connection has been open for a while: what the last streams' upstream calls held
+    // is freed by then too.
     quiet_since_ = std::chrono::steady_clock::now();
     if (!trim_armed_) arm_give_back(give_back_after);
   }
@@ -183,7 +183,6 @@ void Server::arm_give_back(std::chrono::steady_clock::duration after) {
       arm_give_back(give_back_after - quiet);
       return;
     }
-    release_socket_records(io_);  // a timer's completion: the one safe place (socket_records.hpp)
     give_back_free_memory();
   });
 }

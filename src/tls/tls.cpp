@@ -2,7 +2,7 @@
 // test CA for chatrelay-fake-gemini.
 #include "chatrelay/tls/tls.hpp"
 
-#include "chatrelay/core/socket_records.hpp"
+#include "chatrelay/core/record_batches.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -13,7 +13,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -156,7 +158,7 @@ ClientStream::ClientStream(asio::io_context& io, ClientContext& ctx)
   }
   BIO_set_data(bio, this);
   SSL_set_bio(ssl_, bio, bio);  // one BIO both ways: the SSL owns it
-  socket_opening(io);  // before the connect opens the socket (socket_records.hpp)
+  socket_opening(io);  // before the connect opens the socket (record_batches.hpp)
 }
 
 ClientStream::~ClientStream() {
@@ -350,6 +352,8 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
+bool ClientStream::peer_rejected() const { return SSL_get_verify_result(ssl_) != X509_V_OK; }
+
 bool ClientStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
 
 bool ClientStream::idle_and_open() {
@@ -436,12 +440,21 @@ cert_ptr make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY*
 
 void sign(X509* cert, EVP_PKEY* key) { check(X509_sign(cert, key, EVP_sha256()) > 0, "X509_sign"); }
 
+// Writes a PEM file readable by its owner alone when `is_private` (a key), else by anyone.
 template <typename Write>
-void write_pem(const std::filesystem::path& path, Write write) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
+void write_pem(const std::filesystem::path& path, bool is_private, Write write) {
+  const ::mode_t mode = is_private ? 0600 : 0644;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd >= 0 && ::fchmod(fd, mode) != 0) {  // a file that was there keeps its mode otherwise
+    ::close(fd);
+    fd = -1;
+  }
+  check(fd >= 0, "open PEM file for writing");
+  std::FILE* f = ::fdopen(fd, "w");
+  if (f == nullptr) ::close(fd);
   check(f != nullptr, "open PEM file for writing");
   bool ok = write(f);
-  std::fclose(f);
+  ok = std::fclose(f) == 0 && ok;
   check(ok, "PEM write");
 }
 
@@ -450,8 +463,12 @@ void write_pem(const std::filesystem::path& path, Write write) {
 TestPki ensure_test_pki(const std::filesystem::path& dir, const std::vector<std::string>& hosts) {
   TestPki pki{dir / "ca.pem", dir / "server.pem", dir / "server-key.pem"};
   if (std::filesystem::exists(pki.ca_cert) && std::filesystem::exists(pki.server_cert) &&
-      std::filesystem::exists(pki.server_key))
+      std::filesystem::exists(pki.server_key)) {
+    std::error_code ignored;  // a key written before keys were private
+    std::filesystem::permissions(pki.server_key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ignored);
     return pki;
+  }
   std::filesystem::create_directories(dir);
 
   key_ptr ca_key = make_key();
@@ -471,11 +488,11 @@ TestPki ensure_test_pki(const std::filesystem::path& dir, const std::vector<std:
   sign(cert.get(), ca_key.get());
 
   // Write the key first and the CA last, so a reader that sees ca.pem sees a complete set.
-  write_pem(pki.server_key, [&](std::FILE* f) {
+  write_pem(pki.server_key, true, [&](std::FILE* f) {
     return PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
   });
-  write_pem(pki.server_cert, [&](std::FILE* f) { return PEM_write_X509(f, cert.get()) == 1; });
-  write_pem(pki.ca_cert, [&](std::FILE* f) { return PEM_write_X509(f, ca.get()) == 1; });
+  write_pem(pki.server_cert, false, [&](std::FILE* f) { return PEM_write_X509(f, cert.get()) == 1; });
+  write_pem(pki.ca_cert, false, [&](std::FILE* f) { return PEM_write_X509(f, ca.get()) == 1; });
   return pki;
 }
 

@@ -20,7 +20,7 @@ TEST_KEY = "AIzaTestKey-0123456789abcdefghijklmnopq"
 class Chatrelay:
     """A chatrelay process on 127.0.0.1 with a free port; stderr is collected in .log_lines."""
 
-    def __init__(self, fake=None, env=None, args=(), api_key=TEST_KEY, cwd=None):
+    def __init__(self, fake=None, env=None, args=(), api_key=TEST_KEY, cwd=None, preexec_fn=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="chatrelay-test-")
         e = {k: v for k, v in os.environ.items()
              if not k.startswith(("GEMINI_", "CHATRELAY_SERVER", "CHATRELAY_GEMINI", "CHATRELAY_MEMORY"))}
@@ -34,7 +34,7 @@ class Chatrelay:
         self.api_key = api_key
         self.proc = subprocess.Popen([CHATRELAY_BIN, *args], cwd=cwd or self.tmp.name, env=e,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
         self.log_lines = []
         self.stdout_lines = []
         self._port_found = threading.Event()

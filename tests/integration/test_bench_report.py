@@ -66,6 +66,14 @@ class JudgedHealth(unittest.TestCase):
         self.assertEqual(row(md, "/health throughput")[5], "**FAIL**")
         self.assertIn("Non-2xx or 3xx responses: 17", md)
 
+    def test_rss_after_the_streams_is_judged_against_twice_the_warm_idle(self):
+        foot = "idle_kib\t4000\nwarm_kib\t6000\nafter_kib\t%d\n"
+        cells = row(report({"footprint.tsv": foot % 11000}), "RSS after the streams ended")
+        self.assertEqual(cells[3], "1.83× warm idle (2.75× fresh idle)")
+        self.assertEqual(cells[4], "≤ 2× warm idle")
+        self.assertEqual(cells[5], "**PASS**")
+        self.assertEqual(row(report({"footprint.tsv": foot % 12100}), "RSS after the streams ended")[5], "**FAIL**")
+
     def test_no_results_no_verdict(self):
         md = report({})
         self.assertNotIn("| /health throughput", md)

@@ -19,8 +19,8 @@ RECORDINGS = os.environ.get('CHATRELAY_RECORDINGS') or os.path.join(
 BODY = {'contents': [{'role': 'user', 'parts': [{'text': 'Say hello'}]}]}
 SCENARIOS = ['normal', 'paced', 'long', 'code', 'thoughts', '429', '429-short', '400', 'bad-key', '403',
              '404', '500', '503', 'reset', 'raw-error', 'malformed', 'no-finish', 'blocked', 'max-tokens',
-             'safety', 'stall', 'stall-headers', 'endless', 'flood', 'bad-chunk', 'huge-event', 'empty',
-             'max-tokens-empty', 'blank', 'large']
+             'safety', 'stall', 'stall-headers', 'drip-headers', 'comments', 'stall-comments', 'endless',
+             'flood', 'bad-chunk', 'huge-event', 'empty', 'max-tokens-empty', 'blank', 'large']
 
 
 def recording(name):
@@ -248,6 +248,28 @@ class StreamingScenarios(FakeTestCase):
             with self.assertRaises(socket.timeout):
                 conn.read_head()
 
+    def test_drip_headers(self):
+        with self.fake.connect(timeout=2) as conn:
+            conn.send('POST', '/v1beta/models/fake-drip-headers:streamGenerateContent?alt=sse', BODY,
+                      {'x-goog-api-key': 'k'})
+            first = conn.sock.recv(100)
+            self.assertEqual(first, b'H')  # one byte per TLS record, 50 ms apart
+            t0 = time.monotonic()
+            for expected in b'TTP/1.1 200':
+                self.assertEqual(conn.sock.recv(100), bytes([expected]))
+            self.assertGreater(time.monotonic() - t0, 0.4)
+
+    def test_comments(self):
+        for scenario, events in (('comments', 0), ('stall-comments', 1)):
+            with self.subTest(scenario), self.fake.connect(timeout=2) as conn:
+                conn.send('POST', '/v1beta/models/fake-%s:streamGenerateContent?alt=sse' % scenario, BODY,
+                          {'x-goog-api-key': 'k'})
+                self.assertEqual(conn.read_head()[0], 200)
+                for _ in range(events):
+                    self.assertTrue(conn.read_chunk().startswith(b'data: '))
+                for _ in range(3):  # comment lines only from here on: the event is not played again
+                    self.assertEqual(conn.read_chunk(), b': keep-alive\n\n')
+
     def test_endless(self):
         with self.fake.connect(timeout=2) as conn:
             conn.send('POST', '/v1beta/models/fake-endless:streamGenerateContent?alt=sse', BODY,
@@ -406,6 +428,11 @@ class Transport(FakeTestCase):
         after = self.fake.stats()
         self.assertEqual(after['handshakes'] - before['handshakes'], 1)
         self.assertEqual(after['resumed'] - before['resumed'], 1)
+
+    def test_private_key_for_its_owner_alone(self):
+        tls_dir = os.path.dirname(self.fake.ca)
+        self.assertEqual(os.stat(os.path.join(tls_dir, 'server-key.pem')).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(self.fake.ca).st_mode & 0o777, 0o644)
 
     def test_wrong_host_name_refused(self):
         with self.assertRaises(ssl.SSLCertVerificationError):

@@ -110,6 +110,34 @@ class MetricsPlacementTest(unittest.TestCase):
             parse(data.split(b"\r\n\r\n", 1)[1].decode())
 
 
+class MetricsListenerAddressTest(unittest.TestCase):
+    @staticmethod
+    def get_metrics(host, port, headers=b""):
+        s = socket.create_connection((host, port), timeout=5)
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers + b"\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        s.close()
+        return data
+
+    def test_private_by_default_whatever_the_main_host(self):
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        # The main port on another loopback address: the metrics port stays on 127.0.0.1, and
+        # there (only this machine reaches it) it needs no token.
+        with Chatrelay(env={"HOST": "127.0.0.2", "CHATRELAY_SERVER_AUTH_TOKENS": "0123456789abcdef-token"},
+                       args=["--set", f"server.metrics_port={port}"]) as relay:
+            self.assertIn(f"metrics_url=http://127.0.0.1:{port}/metrics", relay.log_text())
+            self.assertTrue(self.get_metrics("127.0.0.1", port).startswith(b"HTTP/1.1 200"))
+            with self.assertRaises(ConnectionRefusedError):
+                self.get_metrics("127.0.0.2", port)
+            # The main port still asks for the token.
+            self.assertIn(b"HTTP/1.1 401", self.get_metrics("127.0.0.2", relay.port))
+
+
 class RequestIdAndJsonLogTest(unittest.TestCase):
     def test_request_id_echoed_and_logged_as_json(self):
         with FakeGemini() as fake, Chatrelay(fake=fake, env={"LOG_FORMAT": "json"}) as relay:
@@ -132,6 +160,10 @@ class RequestIdAndJsonLogTest(unittest.TestCase):
             self.assertEqual(access["status"], 200)
             self.assertEqual(access["upstream_attempts"], 2)
             self.assertIn("duration_ms", access)
+            # Counts are integers in the JSON text itself, not 2.0 or 2.000000.
+            raw = [l for l in relay.log_lines if f'"request_id":"{rid}","method"' in l][0]
+            self.assertRegex(raw, r'"upstream_attempts":2[,}]')
+            self.assertRegex(raw, r'"status":200,')
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ struct LoadResult {
   Action action = Action::run;
   std::optional<std::filesystem::path> config_file;  // the TOML file that was read, if any
   std::vector<std::string> sources;                   // e.g. "config.toml", ".env", "environment"
+  // Where each key that a source set got its value, by path: "gemini.api_key" →
+  // "environment variable GEMINI_API_KEY", "/srv/config.toml:12: gemini.api_key".
+  std::map<std::string, std::string> origins;
 };
 
 using Environment = std::map<std::string, std::string>;
@@ -48,8 +51,15 @@ Environment parse_dotenv(std::string_view text, const std::string& origin);
 // ALLOWED_ORIGINS: a JSON array of strings or a comma-separated list. Throws ConfigError.
 std::vector<std::string> parse_origins(std::string_view text, const std::string& origin);
 
-// The effective settings as TOML, secrets masked ("AIza…(39 chars)" → "***"), for --check-config.
-std::string describe(const Settings& settings);
+// The effective settings as TOML, for --check-config. A secret is never printed, not even masked:
+// its line is a comment that cannot be pasted back as a value, saying whether it is set and
+// where from, e.g. "# api_key = <set, 39 characters, from environment variable GEMINI_API_KEY>"
+// (scripts/run looks for "# api_key = <set"). `origins` as in LoadResult.
+std::string describe(const Settings& settings, const std::map<std::string, std::string>& origins = {});
+
+// The environment variables that may carry a secret (GEMINI_API_KEY, ...): main() erases them
+// from the process once the configuration is read.
+std::vector<std::string> secret_environment_names();
 
 // --help text.
 std::string usage();

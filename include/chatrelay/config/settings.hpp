@@ -32,7 +32,8 @@ struct ServerSettings {
   std::size_t max_streams_per_ip = 0;    // concurrent chat streams per client IP; 0 = no cap
   // Prometheus exposition at GET /metrics.
   bool metrics = true;
-  std::uint16_t metrics_port = 0;  // 0 = on the main port; else a separate listener on `host`
+  std::uint16_t metrics_port = 0;  // 0 = on the main port; else a separate listener on metrics_host
+  std::string metrics_host = "127.0.0.1";  // private unless configured otherwise
 };
 
 struct GeminiSettings {

@@ -1,5 +1,7 @@
 // The Gemini streaming client: pooled TLS connections, request, incremental decoding into typed
-// events, retries before the first event, and timeouts (connect, first byte, between events).
+// events, retries before the first event, and timeouts (connect; request to first event; between
+// events: only events count, never bare bytes). A failed call is logged (warn, with the request
+// id) in the operator's words; its UpstreamError's message is in the user's.
 #pragma once
 
 #include <functional>
@@ -59,9 +61,10 @@ class Client {
   using WaitHook = std::function<awaitable<void>()>;
 
   // Streams one generateContent call for `body` (see request_builder). Cancelling the awaiting
-  // coroutine closes the upstream connection at once. Throws only on cancellation (and what the
-  // sink and `waiting` throw). `request_id` goes on the call's log lines. Counts go to
-  // metrics::registry().
+  // coroutine closes the upstream connection at once. Throws only on that cancellation (and what
+  // the sink and `waiting` throw): an operation aborted for any other reason (asio reports a
+  // socket it could not open so) is an upstream failure in the outcome. `request_id` goes on the
+  // call's log lines. Counts go to metrics::registry().
   awaitable<StreamOutcome> stream(const std::string& model, const std::string& body, EventSink sink,
                                   std::string_view request_id = {}, StopSignal* stop = nullptr,
                                   WaitHook waiting = {});

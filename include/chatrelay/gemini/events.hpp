@@ -19,11 +19,13 @@ struct UpstreamError {
   std::string code;     // DESIGN.md §1: quota_exceeded, invalid_api_key, model_not_found, bad_request,
                         // upstream_unavailable, upstream_timeout, upstream_protocol, blocked,
                         // incomplete, internal
-  std::string message;  // for a human; never contains the API key
+  std::string message;  // for the end user, in their terms; never the API key nor operator details
+  std::string detail;   // for the operator's log line: statuses, reasons, errno or TLS text
   int http_status = 0;  // 0 when not from an HTTP status
   std::string status;   // Gemini's status string, e.g. RESOURCE_EXHAUSTED
   std::optional<double> retry_after_s;  // RetryInfo.retryDelay
   bool per_day_quota = false;           // a daily quota: retrying soon cannot help
+  bool lasting = false;  // will not heal in seconds either (a certificate that fails verification)
 };
 
 // Everything one SSE event carried. Text and thought text are the concatenation of the event's

@@ -17,7 +17,8 @@ struct RetryPolicy {
 
   // Delay before attempt `attempt + 1` (attempt counts from 0 = first try) after `error`, or
   // nullopt when it must not be retried: not a 429/5xx/connect failure, retries spent, a per-day
-  // quota, or a RetryInfo delay beyond max_retry_wait_s. `random` is a uniform 64-bit value.
+  // quota, a lasting failure (a certificate that fails verification), or a RetryInfo delay beyond
+  // max_retry_wait_s. `random` is a uniform 64-bit value.
   std::optional<std::chrono::milliseconds> next_delay(const UpstreamError& error, int attempt,
                                                       std::uint64_t random) const;
 };

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "chatrelay/core/asio.hpp"
+#include "chatrelay/core/log.hpp"
 #include "chatrelay/http/message.hpp"
 #include "chatrelay/http/response.hpp"
 
@@ -47,8 +49,14 @@ class Exchange {
   virtual std::string_view request_id() const = 0;
   // When the whole request had arrived.
   virtual std::chrono::steady_clock::time_point started_at() const = 0;
-  // Adds a numeric field to this request's access-log line (e.g. upstream attempts).
-  virtual void annotate(std::string_view key, double value) = 0;
+  // Adds a numeric field to this request's access-log line (e.g. upstream attempts): counts
+  // print as integers, durations as decimals (log::kv).
+  template <typename N>
+    requires std::is_arithmetic_v<N>
+  void annotate(std::string_view key, N value) {
+    annotate_field(log::kv(key, value));
+  }
+  virtual void annotate_field(log::Field field) = 0;
 };
 
 }  // namespace chatrelay::http

@@ -69,6 +69,9 @@ class ClientStream {
   // asio::ssl::error::stream_truncated for a TCP close without it).
   awaitable<std::pair<asio::error_code, std::size_t>> read_some(std::span<char> into);
 
+  // After a failed handshake: true when the peer's certificate failed verification (unknown CA,
+  // expired, another host's name). Such a failure does not heal by itself.
+  bool peer_rejected() const;
   // True when the handshake resumed an earlier session.
   bool session_reused() const;
   // An idle connection that the peer has closed (or that has unexpected bytes) is not reusable.

@@ -103,6 +103,27 @@ TEST_CASE("args: mistakes name the flag and point at --help") {
         "(got \"loud\")");
 }
 
+TEST_CASE("args: secrets are refused on the command line, where ps shows them") {
+  TempDir dir;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--set", "gemini.api_key=AIzaSecretOnTheCommandLine"},
+        std::vector<std::string>{"--set=gemini.api_key=AIzaSecretOnTheCommandLine"},
+        std::vector<std::string>{"--set", "server.auth_tokens=[\"AIzaSecretOnTheCommandLine\"]"}}) {
+    const std::string error = config_test::load_error(dir, args);
+    INFO(error);
+    CHECK_THAT(error, Catch::Contains("refused"));
+    CHECK_THAT(error, Catch::Contains("`ps`"));
+    CHECK_THAT(error, Catch::Contains("./.env"));
+    CHECK_THAT(error, Catch::Contains("TOML file"));
+    CHECK_THAT(error, !Catch::Contains("AIzaSecret"));
+  }
+  CHECK_THAT(config_test::load_error(dir, {"--set", "gemini.api_key=x"}),
+             Catch::StartsWith("--set gemini.api_key: refused") &&
+                 Catch::Contains("GEMINI_API_KEY or CHATRELAY_GEMINI_API_KEY"));
+  CHECK_THAT(config_test::load_error(dir, {"--set", "server.auth_tokens=[]"}),
+             Catch::Contains("(CHATRELAY_SERVER_AUTH_TOKENS)"));
+}
+
 TEST_CASE("args: --set mistakes") {
   TempDir dir;
   CHECK(config_test::load_error(dir, {"--set", "server.port"}) ==

@@ -52,3 +52,15 @@ TEST_CASE("config.toml.example mentions every key with its environment variable"
   CHECK_THAT(text, Catch::Contains("CHATRELAY_MEMORY_SESSION_TTL_S"));
   CHECK_THAT(text, Catch::Contains("CHATRELAY_LOG_FORMAT"));
 }
+
+TEST_CASE("config.toml.example says what base_url accepts, as the loader does") {
+  std::ifstream in(example_path());
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  CHECK_THAT(text, !Catch::Contains("http:// is accepted"));
+  CHECK_THAT(text, Catch::Contains("http:// is refused"));
+  TempDir dir;
+  CHECK_THAT(config_test::load_error(dir, {}, {{"GEMINI_BASE_URL", "http://127.0.0.1:8080"}}),
+             Catch::Contains("http:// is refused"));
+}

@@ -230,6 +230,8 @@ TEST_CASE("keys: base_url needs https://host and no query") {
     CHECK_THAT(error_line(dir, "gemini", std::string("base_url = \"") + bad + "\""),
                Catch::Contains("gemini.base_url: expected an https:// URL"));
   }
+  CHECK_THAT(error_line(dir, "gemini", "base_url = \"http://127.0.0.1:8443\""),
+             Catch::Contains("http:// is refused"));
 }
 
 TEST_CASE("keys: model names") {

@@ -106,6 +106,7 @@ TEST_CASE("environment: CHATRELAY_<SECTION>_<KEY> for every key, winning over sh
                             {"CHATRELAY_GEMINI_INCLUDE_THOUGHTS", "yes"},
                             {"CHATRELAY_GEMINI_TEMPERATURE", "1"},
                             {"CHATRELAY_GEMINI_POOL_SIZE", "8"},
+                            {"CHATRELAY_SERVER_METRICS_HOST", "0.0.0.0"},
                             {"CHATRELAY_MEMORY_SESSION_TTL_S", "600"},
                             {"CHATRELAY_LOG_LEVEL", "error"},
                             {"LOG_LEVEL", "debug"},
@@ -117,9 +118,29 @@ TEST_CASE("environment: CHATRELAY_<SECTION>_<KEY> for every key, winning over sh
   CHECK(s.gemini.include_thoughts);
   CHECK(s.gemini.temperature == 1.0);
   CHECK(s.gemini.pool_size == 8);
+  CHECK(s.server.metrics_host == "0.0.0.0");
   CHECK(s.memory.session_ttl_s == 600);
   CHECK(s.log.level == chatrelay::LogLevel::error);
   CHECK(s.server.port == 2);
+}
+
+TEST_CASE("origins: where each key's value came from") {
+  TempDir dir;
+  dir.write("config.toml", "[server]\nport = 1\n[gemini]\napi_key = 'from-toml'\n");
+  dir.write(".env", "GEMINI_MODEL=m\n");
+  const LoadResult r = config_test::load_in(dir, {"--port", "3"}, {{"CHATRELAY_GEMINI_API_KEY", "from-env"}});
+  CHECK(r.settings.gemini.api_key == "from-env");
+  CHECK(r.origins.at("gemini.api_key") == "environment variable CHATRELAY_GEMINI_API_KEY");
+  CHECK(r.origins.at("gemini.model") == (dir.path() / ".env").string() + ": GEMINI_MODEL");
+  CHECK(r.origins.at("server.port") == "--port");
+  CHECK(r.origins.count("server.host") == 0);
+  const LoadResult toml_only = config_test::load_in(dir);
+  CHECK(toml_only.origins.at("gemini.api_key") == (dir.path() / "config.toml").string() + ":4: gemini.api_key");
+}
+
+TEST_CASE("secret_environment_names: the variables that may hold a secret") {
+  CHECK(secret_environment_names() ==
+        std::vector<std::string>{"CHATRELAY_SERVER_AUTH_TOKENS", "GEMINI_API_KEY", "CHATRELAY_GEMINI_API_KEY"});
 }
 
 TEST_CASE("environment: an empty variable counts as unset") {
@@ -155,7 +176,8 @@ TEST_CASE("environment: bad values name the variable") {
         "(got \"hot\")");
   CHECK(config_test::load_error(dir, {}, {{"GEMINI_BASE_URL", "ftp://x"}}) ==
         "environment variable GEMINI_BASE_URL: expected an https:// URL with a host "
-        "and no query, such as https://generativelanguage.googleapis.com (got \"ftp://x\")");
+        "and no query, such as https://generativelanguage.googleapis.com (http:// is refused: "
+        "Gemini is spoken over TLS only) (got \"ftp://x\")");
 }
 
 TEST_CASE("--config: explicit file, missing file, and no implicit file then") {

@@ -2,6 +2,8 @@
 // garbage bodies, classification by code and status, the retry hints, redaction.
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+
 #include "chatrelay/gemini/errors.hpp"
 #include "chatrelay/gemini/event_parser.hpp"
 #include "recordings.hpp"
@@ -50,21 +52,19 @@ TEST_CASE("error_from_response: every recorded error body with its HTTP status")
 
 TEST_CASE("error_from_response: the messages say what happened and what to do") {
   CHECK(error_from_response(400, testing::recording("error-400-api-key-invalid.json")).message ==
-        "Gemini rejected the API key (API_KEY_INVALID). Check GEMINI_API_KEY.");
+        "Gemini rejected the API key. Check GEMINI_API_KEY.");
 
+  // Gemini's message names the project: the user is told what to do, the log gets the rest.
   const auto denied =
       error_from_response(403, testing::recording("error-403-service-disabled.json"));
-  CHECK(denied.message.starts_with(
-      "Gemini refused access (HTTP 403, PERMISSION_DENIED, SERVICE_DISABLED): Generative "
-      "Language API has not been used in project 12345678"));
-  CHECK(denied.message.ends_with(
-      "Check GEMINI_API_KEY and that its project may use the Gemini API."));
+  CHECK(denied.message ==
+        "Gemini refused access. Check GEMINI_API_KEY and that its project may use the Gemini API.");
 
   const auto missing =
       error_from_response(404, testing::recording("error-404-model-not-found.json"));
   CHECK(missing.message.starts_with(
-      "Gemini model not found (HTTP 404, NOT_FOUND): models/this-model-does-not-exist-12345 is not "
-      "found for API version v1beta"));
+      "Gemini model not found: models/this-model-does-not-exist-12345 is not found for API version "
+      "v1beta"));
   CHECK(missing.message.ends_with("Check GEMINI_MODEL."));
 
   // Gemini's own "Please retry in 58.217843437s." gives way to the RetryInfo delay.
@@ -81,10 +81,40 @@ TEST_CASE("error_from_response: the messages say what happened and what to do") 
         "35s.");
   const auto legacy =
       error_from_response(429, testing::recording("error-429-legacy-rate-limit.json"));
-  CHECK(
-      legacy.message.starts_with("Gemini quota exceeded: Quota exceeded for quota metric "
-                                 "'Generate Content API requests per minute'"));
-  CHECK(legacy.message.ends_with("Wait a minute and try again."));
+  CHECK(legacy.message == "Gemini quota exceeded. Wait a minute and try again.");  // it names the consumer
+}
+
+TEST_CASE("error_from_response: the detail is the operator's, the message the user's") {
+  const auto denied =
+      error_from_response(403, testing::recording("error-403-service-disabled.json"));
+  CHECK(denied.detail.starts_with(
+      "HTTP 403, PERMISSION_DENIED, SERVICE_DISABLED: Generative Language API has not been used in "
+      "project 12345678 before or it is disabled"));
+  CHECK_FALSE(mentions(denied.message, "12345678"));
+  const auto legacy =
+      error_from_response(429, testing::recording("error-429-legacy-rate-limit.json"));
+  CHECK(legacy.detail.starts_with("HTTP 429, RESOURCE_EXHAUSTED, RATE_LIMIT_EXCEEDED: Quota exceeded"));
+  CHECK(mentions(legacy.detail, "project_number:348715329010"));
+  CHECK_FALSE(mentions(legacy.message, "348715329010"));
+  const auto bad_key = error_from_response(400, testing::recording("error-400-api-key-invalid.json"));
+  CHECK(bad_key.detail == "HTTP 400, INVALID_ARGUMENT, API_KEY_INVALID: API key not valid. Please pass a valid API key");
+  CHECK_FALSE(mentions(bad_key.message, "API_KEY_INVALID"));
+  CHECK(error_from_response(502, "<html>").detail == "HTTP 502");
+  CHECK(classify(0, "", "", "").detail == "no status or message");
+  // Capped in both registers.
+  const auto long_one = classify(500, "INTERNAL", std::string(5000, 'x'), "");
+  CHECK(long_one.detail.size() < 1100);
+  CHECK(long_one.message.size() < 700);
+  // A message naming a project or consumer id stays out of the chunk, whatever its wording.
+  for (const char* named : {"Consumer 'projects/123' is suspended", "Project 98765 has no billing",
+                            "denied for project_number:1"}) {
+    INFO(named);
+    const auto e = classify(403, "PERMISSION_DENIED", named, "");
+    CHECK(e.message == "Gemini refused access. Check GEMINI_API_KEY and that its project may use the Gemini API.");
+    CHECK(mentions(e.detail, named));
+  }
+  CHECK(classify(400, "INVALID_ARGUMENT", "The project field 12 is odd", "").message ==
+        "Gemini rejected the request: The project field 12 is odd.");
 }
 
 TEST_CASE("error_from_response: retry delay from the message text when RetryInfo is missing") {
@@ -107,7 +137,8 @@ TEST_CASE("error_from_response: retry delay from the message text when RetryInfo
     {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1e300s"}]}})");
   REQUIRE(absurd);
   CHECK(absurd->retry_after_s == 1e7);
-  CHECK(absurd->message == "Gemini quota exceeded (code 429). Retry in 10000000s.");
+  CHECK(absurd->message == "Gemini quota exceeded. Retry in 10000000s.");
+  CHECK(absurd->detail == "code 429");
 }
 
 TEST_CASE("error_from_response: a PerDay quotaId marks a daily quota") {
@@ -126,7 +157,7 @@ TEST_CASE("error_from_response: a PerDay quotaId marks a daily quota") {
 TEST_CASE("error_from_response: the HTTP status decides, whatever the body") {
   CHECK(error_from_response(
             400, R"({"error":{"code":400,"message":"Bad field","status":"INVALID_ARGUMENT"}})")
-            .message == "Gemini rejected the request (HTTP 400, INVALID_ARGUMENT): Bad field.");
+            .message == "Gemini rejected the request: Bad field.");
   CHECK(error_from_response(401, "").code == "invalid_api_key");
   CHECK(error_from_response(500, "").code == "upstream_unavailable");
   CHECK(error_from_response(503, testing::recording("error-404-model-not-found.json")).code ==
@@ -136,15 +167,16 @@ TEST_CASE("error_from_response: the HTTP status decides, whatever the body") {
   SECTION("garbage or empty bodies still give a sensible message") {
     const auto gateway = error_from_response(502, "<html><body>502 Bad Gateway</body></html>");
     CHECK(gateway.code == "upstream_unavailable");
-    CHECK(gateway.message == "Gemini is unavailable (HTTP 502). Try again in a moment.");
+    CHECK(gateway.message == "Gemini is unavailable. Try again in a moment.");
     CHECK(gateway.status.empty());
     CHECK(error_from_response(429, "").message ==
-          "Gemini quota exceeded (HTTP 429). Wait a minute and try again.");
+          "Gemini quota exceeded. Wait a minute and try again.");
     CHECK(error_from_response(404, "{\"error\":").message ==
-          "Gemini model not found (HTTP 404). Check GEMINI_MODEL.");
+          "Gemini model not found. Check GEMINI_MODEL.");
     CHECK(error_from_response(418, "\xFF\xFE").message ==
-          "Gemini answered with unexpected HTTP status 418.");
-    CHECK(error_from_response(400, "[]").message == "Gemini rejected the request (HTTP 400).");
+          "Gemini sent an answer chatrelay does not understand. Try again in a moment.");
+    CHECK(error_from_response(418, "").detail == "HTTP 418");
+    CHECK(error_from_response(400, "[]").message == "Gemini rejected the request.");
   }
 }
 
@@ -202,7 +234,8 @@ TEST_CASE("error_from_event: only an object with an error object") {
   REQUIRE(e);
   CHECK(e->code == "upstream_unavailable");
   CHECK(e->message ==
-        "Gemini is unavailable (INTERNAL): Internal error encountered. Try again in a moment.");
+        "Gemini is unavailable: Internal error encountered. Try again in a moment.");
+  CHECK(e->detail == "INTERNAL: Internal error encountered");
 }
 
 TEST_CASE("classify: by code, else by status string") {
@@ -222,7 +255,7 @@ TEST_CASE("classify: by code, else by status string") {
   CHECK(classify(0, "", "", "").code == "upstream_protocol");
   CHECK(classify(0, "", "", "").message == "Gemini reported an error.");
   CHECK(classify(499, "CANCELLED", "Cancelled.", "").message ==
-        "Gemini reported an error (CANCELLED): Cancelled.");
+        "Gemini reported an error: Cancelled.");
 
   const auto quota = classify(429, "RESOURCE_EXHAUSTED", "Too many.", "", 12.2, false);
   CHECK(quota.retry_after_s == 12.2);
@@ -242,14 +275,57 @@ TEST_CASE("classify: long messages are capped on a character boundary") {
 }
 
 TEST_CASE("redact replaces every occurrence of the secret") {
-  std::string text = "key=s3cret&again=s3cret";
-  redact(text, "s3cret");
+  std::string text = "key=s3cret-key&again=s3cret-key";
+  redact(text, "s3cret-key");
   CHECK(text == "key=***&again=***");
   redact(text, "");
   CHECK(text == "key=***&again=***");
-  std::string stars = "aaaa";
-  redact(stars, "a");
-  CHECK(stars == "************");
+  std::string stars = "aaaaaaaaaaaaaaaa";
+  redact(stars, "aaaaaaaa");
+  CHECK(stars == "******");
+}
+
+TEST_CASE("redact: a short key does not garble ordinary words") {
+  const std::string text =
+      "Gemini rejected the API key. Check GEMINI_API_KEY and that its project may use the Gemini API.";
+  for (const char* key : {"a", "e", "ke", "API", "the", "Gemi", "1234"}) {
+    INFO(key);
+    std::string copy = text;
+    redact(copy, key);
+    CHECK(copy == text);
+  }
+}
+
+TEST_CASE("error_from_failure: the user's words, the operator's detail") {
+  const auto out_of_fds = error_from_failure(
+      FailedStep::connect, std::error_code(EMFILE, std::system_category()), "open a socket for 127.0.0.1:443", false);
+  CHECK(out_of_fds.code == "upstream_unavailable");
+  CHECK(out_of_fds.message == "chatrelay cannot open more connections right now; try again in a moment.");
+  CHECK(out_of_fds.detail == "open a socket for 127.0.0.1:443 (EMFILE)");
+  CHECK_FALSE(out_of_fds.lasting);
+  CHECK(error_from_failure(FailedStep::connect, std::error_code(ENFILE, std::generic_category()), "x", false).message ==
+        out_of_fds.message);
+
+  const auto untrusted = error_from_failure(
+      FailedStep::connect, std::error_code(167772294, std::generic_category()),
+      "TLS handshake with example.com: error:0A000086:SSL routines::certificate verify failed (unable to get "
+      "local issuer certificate)",
+      true);
+  CHECK(untrusted.lasting);
+  CHECK(mentions(untrusted.message, "could not verify Gemini's TLS certificate"));
+  CHECK(mentions(untrusted.message, "gemini.ca_file"));
+  CHECK_FALSE(mentions(untrusted.message, "SSL"));
+  CHECK_FALSE(mentions(untrusted.message, "issuer"));
+  CHECK(mentions(untrusted.detail, "unable to get local issuer certificate"));
+
+  const auto refused = error_from_failure(
+      FailedStep::connect, std::error_code(ECONNREFUSED, std::system_category()), "connect 10.0.0.1:443: Connection refused", false);
+  CHECK(refused.message == "Could not reach Gemini. Try again in a moment.");
+  CHECK(refused.detail == "connect 10.0.0.1:443: Connection refused (ECONNREFUSED)");
+  CHECK(error_from_failure(FailedStep::request, std::error_code(ECONNRESET, std::system_category()), "read", false)
+            .message == "The connection to Gemini broke before the answer arrived. Try again in a moment.");
+  CHECK(error_from_failure(FailedStep::answer, std::error_code(ECONNRESET, std::system_category()), "read", false)
+            .message == "The connection to Gemini broke in the middle of the answer. Send the message again.");
 }
 
 TEST_CASE("error_from_response survives mutated error bodies") {

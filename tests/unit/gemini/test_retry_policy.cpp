@@ -28,6 +28,10 @@ TEST_CASE("retryable: quota (not daily) and unavailable only") {
   CHECK(retryable(error("quota_exceeded")));
   CHECK(retryable(error("upstream_unavailable")));
   CHECK_FALSE(retryable(error("quota_exceeded", 5.0, true)));
+  UpstreamError untrusted = error("upstream_unavailable");
+  untrusted.lasting = true;  // a certificate that fails verification will not heal in seconds
+  CHECK_FALSE(retryable(untrusted));
+  CHECK_FALSE(RetryPolicy{}.next_delay(untrusted, 0, half));
   for (const char* code : {"invalid_api_key", "model_not_found", "bad_request", "upstream_timeout",
                            "upstream_protocol", "blocked", "incomplete", "internal", ""}) {
     INFO(code);
