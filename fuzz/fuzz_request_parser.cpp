@@ -1,4 +1,4 @@
-// libFuzzer target: http::MessageParser in request mode (what a client can send us). The input
+// libFuzzer target: http1::MessageParser in request mode (what a client can send us). The input
 // after the first byte is fed whole, split in two at a position taken from the first byte, and
 // (when short) byte by byte, the way http::Connection feeds it, and also stopping after each head
 // (accept_body, as the Connection does); every way must give the same messages and the same error,
@@ -15,11 +15,11 @@
 #include <string_view>
 #include <vector>
 
-#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/http1/message_parser.hpp"
 #include "fuzz_check.hpp"
 
-using chatrelay::http::Header;
-using chatrelay::http::MessageParser;
+using chatrelay::http1::Header;
+using chatrelay::http1::MessageParser;
 using Event = MessageParser::Event;
 
 namespace {
@@ -60,13 +60,13 @@ struct Outcome {
 };
 
 // What a complete request must look like, whatever the bytes were.
-void check_message(const chatrelay::http::Message& m) {
+void check_message(const chatrelay::http1::Message& m) {
   std::size_t hosts = 0, codings = 0;
   for (const auto& h : m.headers) {
     hosts += h.name == "host";
     if (h.name == "transfer-encoding") {
       ++codings;
-      FUZZ_CHECK(chatrelay::http::iequals(h.value, "chunked"), "chunked is the only coding accepted");
+      FUZZ_CHECK(chatrelay::http1::iequals(h.value, "chunked"), "chunked is the only coding accepted");
     }
   }
   FUZZ_CHECK(hosts <= 1, "at most one Host");
@@ -98,7 +98,7 @@ void check_message(const chatrelay::http::Message& m) {
 
 // What an error leaves in the message: only fields read whole (an error answer reads its Origin
 // and X-Request-Id from them).
-void check_failed_message(const chatrelay::http::Message& m) {
+void check_failed_message(const chatrelay::http1::Message& m) {
   for (const auto& h : m.headers) {
     FUZZ_CHECK(!h.name.empty(), "a field kept after an error has a name");
     for (char c : h.value) FUZZ_CHECK(c != '\r' && c != '\n', "no line break in a field kept after an error");

@@ -1,4 +1,4 @@
-// libFuzzer target: http::MessageParser in response mode (what Gemini, or anything posing as it,
+// libFuzzer target: http1::MessageParser in response mode (what Gemini, or anything posing as it,
 // can send us), with an unbounded body as gemini::Client uses it: chunked decoding,
 // Content-Length and read-until-close bodies, drained after every read. The first byte picks a
 // split position (and whether the answer is to a HEAD); whole and split must agree. The same bytes
@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/http1/message_parser.hpp"
 #include "fuzz_check.hpp"
 
-using chatrelay::http::MessageParser;
+using chatrelay::http1::MessageParser;
 using Event = MessageParser::Event;
 
 namespace {

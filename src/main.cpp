@@ -138,20 +138,20 @@ int main(int argc, char** argv) {
   cr::chat::SessionsHandler session_routes(sessions);
 
   cr::http::Router router;
-  router.add("GET", "/health", [](const cr::http::Message&) {
-    cr::http::Response r;
+  router.add("GET", "/health", [](const cr::http1::Message&) {
+    cr::http1::Response r;
     r.body = R"({"status":"ok"})";
     return r;
   });
   const std::string openapi = cr::chat::openapi_document(CHATRELAY_VERSION);
-  router.add("GET", "/openapi.json", [&](const cr::http::Message&) {
-    cr::http::Response r;
+  router.add("GET", "/openapi.json", [&](const cr::http1::Message&) {
+    cr::http1::Response r;
     r.body = openapi;
     return r;
   });
   const std::string docs = cr::chat::swagger_ui_page();
-  router.add("GET", "/docs", [&](const cr::http::Message&) {
-    cr::http::Response r;
+  router.add("GET", "/docs", [&](const cr::http1::Message&) {
+    cr::http1::Response r;
     r.content_type = "text/html; charset=utf-8";
     r.body = docs;
     return r;
@@ -160,10 +160,10 @@ int main(int argc, char** argv) {
                    /*stream_slot=*/true);
   router.add_async("GET", "/api/sessions/{id}", [&](cr::http::Exchange& ex) { return session_routes.get(ex); });
   router.add_async("DELETE", "/api/sessions/{id}", [&](cr::http::Exchange& ex) { return session_routes.remove(ex); });
-  auto metrics = [&](const cr::http::Message&) {
+  auto metrics = [&](const cr::http1::Message&) {
     cr::metrics::registry().sessions = static_cast<std::int64_t>(sessions.size());
     cr::metrics::registry().session_bytes = static_cast<std::int64_t>(sessions.bytes());
-    cr::http::Response r;
+    cr::http1::Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = cr::metrics::registry().render();
     return r;

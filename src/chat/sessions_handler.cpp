@@ -8,8 +8,8 @@
 namespace chatrelay::chat {
 namespace {
 
-http::Response not_found() {
-  return http::json_error(404, "Session not found");
+http1::Response not_found() {
+  return http1::json_error(404, "Session not found");
 }
 
 }  // namespace
@@ -17,11 +17,11 @@ http::Response not_found() {
 awaitable<std::optional<std::string>> SessionsHandler::session_id(http::Exchange& ex) {
   auto id = decode_path_segment(ex.path_param());
   if (!id) {  // not one segment once decoded: FastAPI would match no route
-    co_await ex.respond(http::json_error(404, "Not Found"));
+    co_await ex.respond(http1::json_error(404, "Not Found"));
     co_return std::nullopt;
   }
   if (auto rejection = check_session_id_param(*id)) {
-    http::Response r;
+    http1::Response r;
     r.status = rejection->status;
     r.body = std::move(rejection->body);
     co_await ex.respond(std::move(r));
@@ -38,7 +38,7 @@ awaitable<void> SessionsHandler::get(http::Exchange& ex) {
     co_await ex.respond(not_found());
     co_return;
   }
-  http::Response r;
+  http1::Response r;
   r.body = session_json(*id, window);  // built before any co_await: the view is the store's
   co_await ex.respond(std::move(r));
 }
@@ -48,7 +48,7 @@ awaitable<void> SessionsHandler::remove(http::Exchange& ex) {
   if (!id) co_return;
   const std::string key = session_key(ex.principal(), *id);
   if (sessions_.busy(key)) {
-    co_await ex.respond(http::json_error(
+    co_await ex.respond(http1::json_error(
         409, "Session " + *id + " is still streaming a reply; wait for it to finish, then delete it."));
     co_return;
   }
@@ -56,7 +56,7 @@ awaitable<void> SessionsHandler::remove(http::Exchange& ex) {
     co_await ex.respond(not_found());
     co_return;
   }
-  http::Response r;
+  http1::Response r;
   r.status = 204;
   r.content_type = {};
   co_await ex.respond(std::move(r));

@@ -98,7 +98,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   const auto& req = ex.request();
   auto parsed = parse_chat_request(req.body, req.header("content-type"));
   if (auto* rejection = std::get_if<Rejection>(&parsed)) {
-    http::Response r;
+    http1::Response r;
     r.status = rejection->status;
     r.body = std::move(rejection->body);
     co_await ex.respond(std::move(r));
@@ -108,13 +108,13 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   std::string session_id = chat.session_id ? *chat.session_id : random_hex_id();
   const std::string key = session_key(ex.principal(), session_id);
   if (auto wait = session_limiter_.acquire(key)) {
-    auto r = http::json_error(429, "Too many messages for this session; wait a moment and send again.");
+    auto r = http1::json_error(429, "Too many messages for this session; wait a moment and send again.");
     r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
     co_await ex.respond(std::move(r));
     co_return;
   }
   if (!sessions_.try_acquire(key)) {
-    co_await ex.respond(http::json_error(
+    co_await ex.respond(http1::json_error(
         409, "Session " + session_id + " is still streaming a reply; wait for it to finish, then send again."));
     co_return;
   }
@@ -139,7 +139,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
 
   // The head goes out once the Gemini request has (see Client::WaitHook), or before anything else
   // is written. Built before any co_await: GCC 12 miscompiles brace-initialised temporaries inside one.
-  std::vector<http::Header> stream_headers;
+  std::vector<http1::Header> stream_headers;
   stream_headers.push_back({"Cache-Control", "no-cache"});
   stream_headers.push_back({"X-Accel-Buffering", "no"});
   stream_headers.push_back({"X-Session-Id", session_id});

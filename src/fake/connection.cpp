@@ -4,7 +4,7 @@
 
 #include <cassert>
 
-#include "chatrelay/http/response.hpp"
+#include "chatrelay/http1/response.hpp"
 #include "dispatch.hpp"
 #include "wire.hpp"
 
@@ -22,7 +22,7 @@ Connection::Connection(Services& services, tcp::socket socket)
     : services_(services),
       open_(services.state.stats.open_connections),
       stream_(std::move(socket), services.tls.native()),
-      parser_(http::MessageParser::Mode::request, {64 * 1024, 64 * 1024 * 1024}) {
+      parser_(http1::MessageParser::Mode::request, {64 * 1024, 64 * 1024 * 1024}) {
   ++services_.state.stats.connections;
 }
 
@@ -72,16 +72,16 @@ awaitable<bool> Connection::read_request() {
       auto r = parser_.feed({buf_.data() + begin_, end_ - begin_});
       begin_ += r.consumed;
       if (begin_ == end_) begin_ = end_ = 0;
-      if (r.event == http::MessageParser::Event::message_complete) co_return true;
-      if (r.event == http::MessageParser::Event::error) {
+      if (r.event == http1::MessageParser::Event::message_complete) co_return true;
+      if (r.event == http1::MessageParser::Event::error) {
         std::string out;
-        http::serialize(http::json_error(parser_.error_status(), parser_.error_reason()), false, false, out);
+        http1::serialize(http1::json_error(parser_.error_status(), parser_.error_reason()), false, false, out);
         co_await write(out);
         co_return false;
       }
     }
     if (!continue_sent && parser_.headers_complete() &&
-        http::iequals(parser_.message().header("expect"), "100-continue")) {
+        http1::iequals(parser_.message().header("expect"), "100-continue")) {
       continue_sent = true;  // curl waits a second for this before sending a larger body
       co_await write("HTTP/1.1 100 Continue\r\n\r\n");
     }

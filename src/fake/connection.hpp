@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "chatrelay/core/asio.hpp"
-#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/http1/message_parser.hpp"
 #include "chatrelay/tls/tls.hpp"
 #include "plan.hpp"
 #include "scenarios.hpp"
@@ -49,7 +49,7 @@ class Connection {
   Services& services_;
   GaugeGuard open_;
   tls::stream stream_;
-  http::MessageParser parser_;
+  http1::MessageParser parser_;
   std::array<char, 16 * 1024> buf_{};
   std::size_t begin_ = 0;  // unparsed bytes are buf_[begin_, end_)
   std::size_t end_ = 0;

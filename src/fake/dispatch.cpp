@@ -4,7 +4,7 @@
 
 #include <simdjson.h>
 
-#include "chatrelay/http/response.hpp"
+#include "chatrelay/http1/response.hpp"
 
 namespace chatrelay::fake {
 namespace {
@@ -18,7 +18,7 @@ bool is_json(const std::string& body) {
 }
 
 // The key from the x-goog-api-key header, else from a `key=` query parameter (both work upstream).
-std::optional<std::string_view> api_key(const http::Message& request) {
+std::optional<std::string_view> api_key(const http1::Message& request) {
   if (request.has_header("x-goog-api-key")) return request.header("x-goog-api-key");
   std::string_view target = request.target;
   auto q = target.find('?');
@@ -30,9 +30,9 @@ std::optional<std::string_view> api_key(const http::Message& request) {
   return std::nullopt;
 }
 
-Answer plain(const http::Message& request, http::Response response) {
+Answer plain(const http1::Message& request, http1::Response response) {
   std::string out;
-  http::serialize(response, request.keep_alive, request.method == "HEAD", out);
+  http1::serialize(response, request.keep_alive, request.method == "HEAD", out);
   return {std::make_shared<const Plan>(Plan::plain(std::move(out))), false};
 }
 
@@ -45,12 +45,12 @@ std::optional<std::string_view> streaming_model(std::string_view path) {
   return model;
 }
 
-Answer dispatch(State& state, Scenarios& scenarios, const http::Message& request) {
+Answer dispatch(State& state, Scenarios& scenarios, const http1::Message& request) {
   if (auto answer = control(state, request)) return std::move(*answer);
   auto model = streaming_model(request.path());
-  if (!model) return plain(request, http::json_error(404, "Not Found"));
+  if (!model) return plain(request, http1::json_error(404, "Not Found"));
   if (request.method != "POST") {
-    auto r = http::json_error(405, "Method Not Allowed");
+    auto r = http1::json_error(405, "Method Not Allowed");
     r.header("Allow", "POST");
     return plain(request, std::move(r));
   }
@@ -72,12 +72,12 @@ Answer dispatch(State& state, Scenarios& scenarios, const http::Message& request
   return {scenarios.get(scenarios.default_name()), true};
 }
 
-std::optional<Answer> control(State& state, const http::Message& request) {
+std::optional<Answer> control(State& state, const http1::Message& request) {
   auto path = request.path();
   if (!path.starts_with("/__fake/")) return std::nullopt;
   const auto& method = request.method;
   auto ok = [&](std::string body) {
-    http::Response r;
+    http1::Response r;
     r.body = std::move(body);
     return plain(request, std::move(r));
   };
@@ -106,13 +106,13 @@ std::optional<Answer> control(State& state, const http::Message& request) {
       }
     }
     for (const auto& n : names)
-      if (!is_scenario(n)) return plain(request, http::json_error(400, "unknown scenario '" + n + "', see GET /__fake/scenarios"));
+      if (!is_scenario(n)) return plain(request, http1::json_error(400, "unknown scenario '" + n + "', see GET /__fake/scenarios"));
     state.set_queue(std::move(names));
     return ok(state.queue_json());
   }
   if (path == "/__fake/stats" || path == "/__fake/requests" || path == "/__fake/scenarios")
-    return plain(request, http::json_error(405, "Method Not Allowed"));
-  return plain(request, http::json_error(404, "Not Found"));
+    return plain(request, http1::json_error(405, "Method Not Allowed"));
+  return plain(request, http1::json_error(404, "Not Found"));
 }
 
 }  // namespace chatrelay::fake

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "chatrelay/http/message.hpp"
+#include "chatrelay/http1/message.hpp"
 #include "plan.hpp"
 #include "scenarios.hpp"
 #include "state.hpp"
@@ -19,10 +19,10 @@ struct Answer {
 };
 
 // Records streaming requests and consumes the scenario queue.
-Answer dispatch(State& state, Scenarios& scenarios, const http::Message& request);
+Answer dispatch(State& state, Scenarios& scenarios, const http1::Message& request);
 
 // The /__fake/... endpoints; nullopt when `request` is not for one of them.
-std::optional<Answer> control(State& state, const http::Message& request);
+std::optional<Answer> control(State& state, const http1::Message& request);
 
 // "models/{model}:streamGenerateContent" under /v1beta/ → model; nullopt for any other path.
 std::optional<std::string_view> streaming_model(std::string_view path);

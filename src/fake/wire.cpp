@@ -4,7 +4,7 @@
 #include <charconv>
 #include <ctime>
 
-#include "chatrelay/http/response.hpp"
+#include "chatrelay/http1/response.hpp"
 #include "chatrelay/json/writer.hpp"
 
 namespace chatrelay::fake::wire {
@@ -20,7 +20,7 @@ constexpr std::string_view google_tail_headers =
 
 void append_status_line(std::string& out, int status) {
   out.append("HTTP/1.1 ").append(std::to_string(status)).push_back(' ');
-  out.append(http::reason_phrase(status)).append("\r\n");
+  out.append(http1::reason_phrase(status)).append("\r\n");
 }
 
 void append_int(std::string& out, long long v) { out.append(std::to_string(v)); }

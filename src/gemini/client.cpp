@@ -22,7 +22,7 @@
 #include "chatrelay/gemini/event_parser.hpp"
 #include "chatrelay/gemini/retry_policy.hpp"
 #include "chatrelay/gemini/sse_decoder.hpp"
-#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/http1/message_parser.hpp"
 #include "chatrelay/tls/tls.hpp"
 
 namespace chatrelay::gemini {
@@ -112,7 +112,7 @@ struct Client::Impl {
     std::optional<Gate::Place> turn;   // while connecting
     std::unique_ptr<tls::ClientStream> conn;
     bool reused = false;
-    http::MessageParser parser{http::MessageParser::Mode::response, {64 * 1024, SIZE_MAX}};
+    http1::MessageParser parser{http1::MessageParser::Mode::response, {64 * 1024, SIZE_MAX}};
     SseDecoder sse;
     std::vector<EventData> batch;
     std::size_t batch_size = 0;
@@ -291,12 +291,12 @@ struct Client::Impl {
       while (!data.empty()) {
         auto r = call.parser.feed(data);
         data.remove_prefix(r.consumed);
-        if (r.event == http::MessageParser::Event::error) {
+        if (r.event == http1::MessageParser::Event::error) {
           out.error = make_error("upstream_protocol", "Gemini's answer is not valid HTTP; it was cut short.",
                                  "invalid HTTP from Gemini: " + std::string(call.parser.error_reason()));
           co_return out;
         }
-        if (r.event == http::MessageParser::Event::message_complete) {
+        if (r.event == http1::MessageParser::Event::message_complete) {
           complete = true;
           break;
         }

@@ -64,7 +64,7 @@ Connection::Connection(Server& server, tcp::socket socket, const tcp::endpoint& 
                   asio::error_code ignored;
                   socket_.cancel(ignored);
                 }),
-      parser_(MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes},
+      parser_(http1::MessageParser::Mode::request, {settings_.max_header_bytes, settings_.max_body_bytes},
               /*stop_after_head=*/true),
       client_(client_key(peer.address())) {
   registration_ = server_.attach(this);
@@ -132,7 +132,7 @@ awaitable<void> Connection::serve() {
 }
 
 awaitable<Connection::ReadOutcome> Connection::read(bool head, bool first) {
-  using Event = MessageParser::Event;
+  using Event = http1::MessageParser::Event;
   const Event wanted = head ? Event::head_complete : Event::message_complete;
   bool started = !head;  // a head read starts idle: until its first byte nothing is owed
   state_ = head ? State::idle : State::reading;
@@ -222,7 +222,7 @@ void Connection::start_request() {
   annotations_.clear();
   route_label_ = "unmatched";
   path_param_ = {};
-  const Message& req = parser_.message();
+  const http1::Message& req = parser_.message();
   keep_alive_ = req.keep_alive && !closing_;
   auto given_id = req.header("x-request-id");
   auto& request_id = common_headers_.front().value;
@@ -236,8 +236,8 @@ std::size_t Connection::body_limit(const Route& route) const {
   return takes_body ? settings_.max_body_bytes : small_body_limit;
 }
 
-std::optional<Response> Connection::decide(const Route*& admitted) {
-  const Message& req = parser_.message();
+std::optional<http1::Response> Connection::decide(const Route*& admitted) {
+  const http1::Message& req = parser_.message();
   const auto path = req.path();
   auto m = server_.router().match(req.method, path);
   if (m.route) route_label_ = m.route->pattern;
@@ -251,7 +251,7 @@ std::optional<Response> Connection::decide(const Route*& admitted) {
   if (auto refusal = server_.authenticate(req, principal_)) return refusal;
   if (!m.route) {
     if (m.slash_redirect) {  // FastAPI's redirect_slashes, with the query kept
-      Response r;
+      http1::Response r;
       r.status = 307;
       r.content_type = {};
       std::string location(path.substr(0, path.size() - 1));
@@ -259,16 +259,16 @@ std::optional<Response> Connection::decide(const Route*& admitted) {
       r.header("Location", std::move(location));
       return r;
     }
-    if (m.allow.empty()) return json_error(404, "Not Found");
-    auto r = json_error(405, "Method Not Allowed");
+    if (m.allow.empty()) return http1::json_error(404, "Not Found");
+    auto r = http1::json_error(405, "Method Not Allowed");
     r.header("Allow", std::move(m.allow));
     return r;
   }
   if (!parser_.message_complete() && req.content_length.value_or(0) > body_limit(*m.route))
-    return json_error(413, "Request body too large");
+    return http1::json_error(413, "Request body too large");
   if (m.route->stream_slot) {
     if (!server_.open_stream(client_)) {
-      auto r = json_error(429, "Too many concurrent streams from this address; wait for one to finish.");
+      auto r = http1::json_error(429, "Too many concurrent streams from this address; wait for one to finish.");
       r.header("Retry-After", "1");
       return r;
     }
@@ -278,10 +278,10 @@ std::optional<Response> Connection::decide(const Route*& admitted) {
   return std::nullopt;
 }
 
-std::optional<Response> Connection::begin_request(const Route*& admitted) {
+std::optional<http1::Response> Connection::begin_request(const Route*& admitted) {
   start_request();
   auto refusal = decide(admitted);
-  const Message& req = parser_.message();
+  const http1::Message& req = parser_.message();
   if (refusal) {
     if (!parser_.message_complete()) {
       // Refused before its body was read: the answer closes, then lingers (linger()).
@@ -298,10 +298,10 @@ std::optional<Response> Connection::begin_request(const Route*& admitted) {
 
 awaitable<void> Connection::finish_request(const Route& route) {
   if (!parser_.message_complete()) {
-    const Message& req = parser_.message();
+    const http1::Message& req = parser_.message();
     // Only now, the request being admitted, may the client send its body (RFC 9110 §10.1.1); an
     // HTTP/1.0 client does not know 100, and one that has begun sending needs no invitation.
-    if (req.version_minor >= 1 && pending_.empty() && iequals(req.header("expect"), "100-continue")) {
+    if (req.version_minor >= 1 && pending_.empty() && http1::iequals(req.header("expect"), "100-continue")) {
       asio::const_buffer b(continue_line.data(), continue_line.size());
       co_await write_buffers(&b, 1);
     }
@@ -324,7 +324,7 @@ awaitable<void> Connection::finish_request(const Route& route) {
   log_request(status_, body_bytes_);
 }
 
-awaitable<void> Connection::answer(const Response& r) {
+awaitable<void> Connection::answer(const http1::Response& r) {
   prepare_response(r);
   asio::const_buffer b(out_.data(), out_.size());
   co_await write_buffers(&b, 1);
@@ -336,8 +336,8 @@ awaitable<void> Connection::refuse_unreadable(ReadOutcome outcome) {
   // A head that never completed still names the request by what of it was read: its Origin
   // (CORS, so that a browser can read the status) and X-Request-Id (MessageParser keeps both).
   if (!request_open_) start_request();
-  Response r = outcome == ReadOutcome::timed_out ? json_error(408, "Request timeout")
-                                                 : json_error(parser_.error_status(), parser_.error_reason());
+  http1::Response r = outcome == ReadOutcome::timed_out ? http1::json_error(408, "Request timeout")
+                                                 : http1::json_error(parser_.error_status(), parser_.error_reason());
   r.close = true;
   keep_alive_ = false;
   linger_ = true;
@@ -385,7 +385,7 @@ awaitable<void> Connection::run_stream(const Route& route) {
     stream_slot_ = false;
   }
   if (!finished || client_gone_) keep_alive_ = false;
-  if (!responded_ && !client_gone_) co_await respond(json_error(500, "Internal Server Error"));
+  if (!responded_ && !client_gone_) co_await respond(http1::json_error(500, "Internal Server Error"));
 }
 
 awaitable<void> Connection::watch_client() {
@@ -468,35 +468,35 @@ awaitable<void> Connection::write_now(const asio::const_buffer* bufs, std::size_
 
 namespace {
 // What an answer says about the connection: HTTP/1.0 clients are told when it stays open.
-ConnectionToken connection_token(bool keep_alive, const Message& req) {
-  if (!keep_alive) return ConnectionToken::close;
-  return req.version_minor == 0 ? ConnectionToken::keep_alive : ConnectionToken::none;
+http1::ConnectionToken connection_token(bool keep_alive, const http1::Message& req) {
+  if (!keep_alive) return http1::ConnectionToken::close;
+  return req.version_minor == 0 ? http1::ConnectionToken::keep_alive : http1::ConnectionToken::none;
 }
 }  // namespace
 
-void Connection::prepare_response(const Response& r) {
-  const Message& req = parser_.message();
+void Connection::prepare_response(const http1::Response& r) {
+  const http1::Message& req = parser_.message();
   const bool head_only = req.method == "HEAD";
   if (r.close) keep_alive_ = false;
   out_.clear();
-  serialize(r, connection_token(keep_alive_, req), head_only, out_, common_headers_);
+  http1::serialize(r, connection_token(keep_alive_, req), head_only, out_, common_headers_);
   status_ = r.status;
   body_bytes_ = head_only ? 0 : r.body.size();
   responded_ = true;
 }
 
-awaitable<void> Connection::respond(Response r) {
+awaitable<void> Connection::respond(http1::Response r) {
   prepare_response(r);
   asio::const_buffer b(out_.data(), out_.size());
   co_await write_buffers(&b, 1);
 }
 
-awaitable<void> Connection::start_stream(int status, std::string_view content_type, std::vector<Header> headers) {
+awaitable<void> Connection::start_stream(int status, std::string_view content_type, std::vector<http1::Header> headers) {
   // HTTP/1.0 has no chunked coding: the body is the bytes until the connection closes.
   close_delimited_ = parser_.message().version_minor == 0;
   if (close_delimited_) keep_alive_ = false;
   out_.clear();
-  serialize_stream_head(status, content_type, headers, connection_token(keep_alive_, parser_.message()),
+  http1::serialize_stream_head(status, content_type, headers, connection_token(keep_alive_, parser_.message()),
                         !close_delimited_, out_, common_headers_);
   status_ = status;
   responded_ = true;

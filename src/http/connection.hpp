@@ -12,7 +12,7 @@
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/core/deadline.hpp"
 #include "chatrelay/http/exchange.hpp"
-#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/http1/message_parser.hpp"
 #include "chatrelay/http/server.hpp"
 
 namespace chatrelay::http {
@@ -34,11 +34,11 @@ class Connection final : public Exchange {
   void close_now();
 
   // Exchange
-  const Message& request() const override { return parser_.message(); }
+  const http1::Message& request() const override { return parser_.message(); }
   std::string_view path_param() const override { return path_param_; }
   std::string_view principal() const override { return principal_; }
-  awaitable<void> respond(Response r) override;
-  awaitable<void> start_stream(int status, std::string_view content_type, std::vector<Header> headers) override;
+  awaitable<void> respond(http1::Response r) override;
+  awaitable<void> start_stream(int status, std::string_view content_type, std::vector<http1::Header> headers) override;
   awaitable<void> write_chunk(std::string_view data) override;
   awaitable<void> finish_stream(std::string_view last = {}) override;
   void on_forced_shutdown(std::function<void()> f) override;
@@ -60,18 +60,18 @@ class Connection final : public Exchange {
   void start_request();
   // Decides on the head (DESIGN.md §4): a refusal (rate, preflight, auth, route, size, stream
   // cap), or the route admitted (its body may be read; `admitted` set).
-  std::optional<Response> decide(const Route*& admitted);
+  std::optional<http1::Response> decide(const Route*& admitted);
   // What a route reads of a body: max_body_bytes when it takes one (POST, PUT, PATCH), else
   // small_body_limit.
   std::size_t body_limit(const Route& route) const;
   // The answer to a plain route whose request is whole, or a refusal; nullopt when `admitted`
   // has a body still to read or is an async route.
-  std::optional<Response> begin_request(const Route*& admitted);
+  std::optional<http1::Response> begin_request(const Route*& admitted);
   // Reads the admitted request's body (after 100 Continue when asked), then runs its route.
   awaitable<void> finish_request(const Route& route);
   awaitable<void> run_stream(const Route& route);
   // Writes `r`, logs it, and when it refuses a request whose body was not read, lingers.
-  awaitable<void> answer(const Response& r);
+  awaitable<void> answer(const http1::Response& r);
   // The answer to a request that could not be read (400, 408, 413, 431, 505); the connection then
   // closes.
   awaitable<void> refuse_unreadable(ReadOutcome outcome);
@@ -80,7 +80,7 @@ class Connection final : public Exchange {
   // answer instead of a reset.
   awaitable<void> linger();
   // Serializes `r` into out_ and notes its status and size.
-  void prepare_response(const Response& r);
+  void prepare_response(const http1::Response& r);
   awaitable<void> watch_client();
   // The next bytes from the client, read into the server's shared buffer: valid until the next
   // suspension. EOF comes as asio::error::eof.
@@ -96,7 +96,7 @@ class Connection final : public Exchange {
   const config::ServerSettings& settings_;
   tcp::socket socket_;
   Deadline deadline_;
-  MessageParser parser_;
+  http1::MessageParser parser_;
   std::list<Connection*>::iterator registration_;
   std::string client_;  // client_key() of its address (rate limits, stream caps)
 
@@ -109,7 +109,7 @@ class Connection final : public Exchange {
 
   // What every answer to the current request carries: X-Request-Id (the request's id; the entry
   // stays from request to request, so no allocation per request), then CORS headers if any.
-  std::vector<Header> common_headers_{Header{"X-Request-Id", {}}};
+  std::vector<http1::Header> common_headers_{http1::Header{"X-Request-Id", {}}};
   std::string_view path_param_;  // into the request's target
   std::string principal_;        // see Exchange::principal
   std::string_view route_label_ = "unmatched";  // for metrics: a route path, "preflight" or "unmatched"

@@ -33,7 +33,7 @@ bool CorsPolicy::allowed(std::string_view origin) const {
   return any_ || std::find(origins_.begin(), origins_.end(), origin) != origins_.end();
 }
 
-void CorsPolicy::add_headers(const Message& request, std::vector<Header>& out) const {
+void CorsPolicy::add_headers(const http1::Message& request, std::vector<http1::Header>& out) const {
   auto origin = request.header("origin");
   if (origin.empty()) return;
   if (allowed(origin)) {
@@ -46,14 +46,14 @@ void CorsPolicy::add_headers(const Message& request, std::vector<Header>& out) c
   out.push_back({"Vary", "Origin"});
 }
 
-std::optional<Response> CorsPolicy::preflight(const Message& request, std::string_view methods) const {
+std::optional<http1::Response> CorsPolicy::preflight(const http1::Message& request, std::string_view methods) const {
   if (request.method != "OPTIONS") return std::nullopt;
   auto origin = request.header("origin");
   auto method = request.header("access-control-request-method");
   if (origin.empty() || method.empty()) return std::nullopt;
-  if (!allowed(origin)) return json_error(403, "Disallowed CORS origin");
+  if (!allowed(origin)) return http1::json_error(403, "Disallowed CORS origin");
   // Access-Control-Allow-Origin, -Credentials and Vary come from add_headers, like every answer's.
-  Response r;  // Starlette answers an allowed preflight with 200 "OK"
+  http1::Response r;  // Starlette answers an allowed preflight with 200 "OK"
   r.content_type = "text/plain; charset=utf-8";
   r.body = "OK";
   std::string allow_methods(methods);

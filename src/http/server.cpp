@@ -93,23 +93,23 @@ awaitable<void> Server::accept_on(tcp::acceptor& acceptor) {
   }
 }
 
-std::optional<Response> Server::check_rate(std::string_view path, const std::string& client) {
+std::optional<http1::Response> Server::check_rate(std::string_view path, const std::string& client) {
   if (path == "/health") return std::nullopt;  // liveness stays open for probes
   if (auto wait = ip_limiter_.acquire(client)) {
-    Response r = json_error(429, "Too many requests from this address; slow down.");
+    http1::Response r = http1::json_error(429, "Too many requests from this address; slow down.");
     r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
     return r;
   }
   return std::nullopt;
 }
 
-std::optional<Response> Server::check_token(const Message& request, std::string& principal) const {
+std::optional<http1::Response> Server::check_token(const http1::Message& request, std::string& principal) const {
   principal.clear();
   if (request.path() == "/health") return std::nullopt;
   std::string_view auth = request.header("authorization");
   constexpr std::string_view scheme = "Bearer ";
   bool ok = false;
-  if (auth.size() > scheme.size() && iequals(auth.substr(0, scheme.size()), scheme)) {
+  if (auth.size() > scheme.size() && http1::iequals(auth.substr(0, scheme.size()), scheme)) {
     auto presented = auth.substr(scheme.size());
     // Every token is compared, matched or not: the time taken does not say which one matched.
     for (std::size_t i = 0; i < settings_.auth_tokens.size(); ++i) {
@@ -120,7 +120,7 @@ std::optional<Response> Server::check_token(const Message& request, std::string&
     }
   }
   if (ok) return std::nullopt;
-  Response r = json_error(401, "Not authenticated");
+  http1::Response r = http1::json_error(401, "Not authenticated");
   r.header("WWW-Authenticate", auth.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
   return r;
 }

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "chatrelay/http/message.hpp"
-#include "chatrelay/http/response.hpp"
+#include "chatrelay/http1/message.hpp"
+#include "chatrelay/http1/response.hpp"
 
 namespace chatrelay::http {
 
@@ -18,11 +18,11 @@ class CorsPolicy {
   // The CORS headers of every answer to `request`, preflights included: for an allowed Origin
   // Access-Control-Allow-Origin (echoed), -Allow-Credentials (not with "*") and -Expose-Headers;
   // for any Origin, Vary: Origin. Nothing without an Origin.
-  void add_headers(const Message& request, std::vector<Header>& out) const;
+  void add_headers(const http1::Message& request, std::vector<http1::Header>& out) const;
   // A preflight is OPTIONS with Origin and Access-Control-Request-Method; answers 200 (allowed,
   // with the preflight's own headers: `methods` (the router's) and OPTIONS, the requested
   // headers or a default, Max-Age) or 403 (not allowed). nullopt when `request` is not one.
-  std::optional<Response> preflight(const Message& request, std::string_view methods) const;
+  std::optional<http1::Response> preflight(const http1::Message& request, std::string_view methods) const;
 
  private:
   std::vector<std::string> origins_;

@@ -10,8 +10,8 @@
 
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/core/log.hpp"
-#include "chatrelay/http/message.hpp"
-#include "chatrelay/http/response.hpp"
+#include "chatrelay/http1/message.hpp"
+#include "chatrelay/http1/response.hpp"
 
 namespace chatrelay::http {
 
@@ -19,7 +19,7 @@ class Exchange {
  public:
   virtual ~Exchange() = default;
 
-  virtual const Message& request() const = 0;
+  virtual const http1::Message& request() const = 0;
   // The route's "{name}" path segment ("" for routes without one), e.g. the id of
   // /api/sessions/{id}.
   virtual std::string_view path_param() const = 0;
@@ -28,10 +28,10 @@ class Exchange {
   virtual std::string_view principal() const = 0;
 
   // A complete answer instead of a stream (validation refusals). Throws on I/O failure.
-  virtual awaitable<void> respond(Response r) = 0;
+  virtual awaitable<void> respond(http1::Response r) = 0;
   // Sends the head of a chunked response and flushes it. Throws on I/O failure.
   virtual awaitable<void> start_stream(int status, std::string_view content_type,
-                                       std::vector<Header> headers) = 0;
+                                       std::vector<http1::Header> headers) = 0;
   // Sends `data` as one HTTP chunk, flushed before it completes (backpressure: the caller reads
   // upstream again only afterwards). Throws on I/O failure or when the client stalls longer
   // than the write timeout.

@@ -9,12 +9,12 @@
 
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/http/exchange.hpp"
-#include "chatrelay/http/message.hpp"
-#include "chatrelay/http/response.hpp"
+#include "chatrelay/http1/message.hpp"
+#include "chatrelay/http1/response.hpp"
 
 namespace chatrelay::http {
 
-using PlainHandler = std::function<Response(const Message&)>;
+using PlainHandler = std::function<http1::Response(const http1::Message&)>;
 using AsyncHandler = std::function<awaitable<void>(Exchange&)>;
 
 struct Route {

@@ -66,13 +66,13 @@ class Server {
   // client's address.
   // The per-address rate (429): every request counts, refused or not, but those for /health.
   // (Both checks are inline when off: the /health hot path pays a test each.)
-  std::optional<Response> limit_rate(std::string_view path, const std::string& client) {
+  std::optional<http1::Response> limit_rate(std::string_view path, const std::string& client) {
     if (!ip_limiter_.enabled()) return std::nullopt;
     return check_rate(path, client);
   }
   // The bearer token (401); `principal` is set to the name of the token presented ("" with
   // authentication off). /health needs none.
-  std::optional<Response> authenticate(const Message& request, std::string& principal) const {
+  std::optional<http1::Response> authenticate(const http1::Message& request, std::string& principal) const {
     if (settings_.auth_tokens.empty()) return std::nullopt;  // `principal` stays ""
     return check_token(request, principal);
   }
@@ -86,8 +86,8 @@ class Server {
   // Gives memory back once no connection has been open for give_back_after (see detach).
   void arm_give_back(std::chrono::steady_clock::duration after);
   awaitable<void> accept_on(tcp::acceptor& acceptor);
-  std::optional<Response> check_rate(std::string_view path, const std::string& client);
-  std::optional<Response> check_token(const Message& request, std::string& principal) const;
+  std::optional<http1::Response> check_rate(std::string_view path, const std::string& client);
+  std::optional<http1::Response> check_token(const http1::Message& request, std::string& principal) const;
   void drained();
 
   asio::io_context& io_;

@@ -4,10 +4,11 @@
 #include <catch2/catch.hpp>
 
 using namespace chatrelay::http;
+namespace http1 = chatrelay::http1;
 
 namespace {
-Message request(std::string method, std::vector<Header> headers) {
-  Message m;
+http1::Message request(std::string method, std::vector<http1::Header> headers) {
+  http1::Message m;
   m.method = std::move(method);
   m.target = "/api/chat/stream";
   m.headers = std::move(headers);
@@ -16,7 +17,7 @@ Message request(std::string method, std::vector<Header> headers) {
 }  // namespace
 
 // "name: value" lines of `headers`, for exact comparisons.
-std::vector<std::string> lines(const std::vector<Header>& headers) {
+std::vector<std::string> lines(const std::vector<http1::Header>& headers) {
   std::vector<std::string> out;
   for (const auto& h : headers) out.push_back(h.name + ": " + h.value);
   return out;
@@ -24,7 +25,7 @@ std::vector<std::string> lines(const std::vector<Header>& headers) {
 
 TEST_CASE("allowed origins are echoed with Vary, each header once") {
   CorsPolicy cors({"http://localhost:5173", "https://app.example"});
-  std::vector<Header> out;
+  std::vector<http1::Header> out;
   cors.add_headers(request("GET", {{"origin", "https://app.example"}}), out);
   CHECK(lines(out) == std::vector<std::string>{"Access-Control-Allow-Origin: https://app.example",
                                                "Access-Control-Allow-Credentials: true",
@@ -43,7 +44,7 @@ TEST_CASE("a wildcard allows any origin, echoing it, never with credentials") {
   CorsPolicy cors({"*"});
   CHECK(cors.allowed("https://anything.example"));
   CHECK_FALSE(cors.allowed(""));
-  std::vector<Header> out;
+  std::vector<http1::Header> out;
   cors.add_headers(request("POST", {{"origin", "https://anything.example"}}), out);
   CHECK(lines(out) == std::vector<std::string>{"Access-Control-Allow-Origin: https://anything.example",
                                                "Access-Control-Expose-Headers: X-Session-Id, X-Request-Id, Retry-After",
@@ -55,7 +56,7 @@ TEST_CASE("a preflight adds only its own headers: the common ones come from add_
   const auto req = request("OPTIONS", {{"origin", "http://localhost:5173"}, {"access-control-request-method", "DELETE"}});
   auto ok = cors.preflight(req, "GET, POST, DELETE");
   REQUIRE(ok);
-  std::vector<Header> all = ok->headers;
+  std::vector<http1::Header> all = ok->headers;
   cors.add_headers(req, all);
   CHECK(lines(all) == std::vector<std::string>{
                           "Access-Control-Allow-Methods: GET, POST, DELETE, OPTIONS",

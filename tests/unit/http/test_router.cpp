@@ -4,9 +4,10 @@
 #include <catch2/catch.hpp>
 
 using namespace chatrelay::http;
+namespace http1 = chatrelay::http1;
 
 namespace {
-Response ok(const Message&) { return Response{}; }
+http1::Response ok(const http1::Message&) { return http1::Response{}; }
 }  // namespace
 
 TEST_CASE("exact routes match their method, and GET answers HEAD") {

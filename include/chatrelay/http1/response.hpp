@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-#include "chatrelay/http/message.hpp"
+#include "chatrelay/http1/message.hpp"
 
-namespace chatrelay::http {
+namespace chatrelay::http1 {
 
 struct Response {
   int status = 200;
@@ -47,4 +47,4 @@ void serialize_stream_head(int status, std::string_view content_type, const std:
                            ConnectionToken connection, bool chunked, std::string& out,
                            const std::vector<Header>& common = {});
 
-}  // namespace chatrelay::http
+}  // namespace chatrelay::http1

@@ -1,12 +1,12 @@
 // Tests for http/message_parser: requests and responses, limits, smuggling shapes, and the grind
 // test (every fixture split at every byte gives the same messages).
-#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/http1/message_parser.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
-using namespace chatrelay::http;
+using namespace chatrelay::http1;
 using Event = MessageParser::Event;
 
 namespace {

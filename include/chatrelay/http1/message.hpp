@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace chatrelay::http {
+namespace chatrelay::http1 {
 
 struct Header {
   std::string name;  // lower-cased
@@ -74,4 +74,4 @@ inline bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-}  // namespace chatrelay::http
+}  // namespace chatrelay::http1

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "chatrelay/http/message.hpp"
+#include "chatrelay/http1/message.hpp"
 
-namespace chatrelay::http {
+namespace chatrelay::http1 {
 
 // The line structure of a message head, checked before llhttp sees the bytes: llhttp 8.1 (even
 // strict) accepts a bare LF as a line end, an empty header name and obs-fold (a header line
@@ -131,4 +131,4 @@ class MessageParser {
   std::string_view error_reason_;
 };
 
-}  // namespace chatrelay::http
+}  // namespace chatrelay::http1

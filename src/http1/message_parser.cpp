@@ -1,13 +1,13 @@
 // MessageParser: llhttp callbacks filling a Message, pausing after each complete message so that
 // pipelined requests are handled one at a time, and enforcing header and body limits.
-#include "chatrelay/http/message_parser.hpp"
+#include "chatrelay/http1/message_parser.hpp"
 
 #include <llhttp.h>
 
 #include <cassert>
 #include <cstring>
 
-namespace chatrelay::http {
+namespace chatrelay::http1 {
 
 namespace {
 
@@ -427,4 +427,4 @@ void MessageParser::next() {
 
 void MessageParser::expect_no_body() { no_body_ = true; }
 
-}  // namespace chatrelay::http
+}  // namespace chatrelay::http1

@@ -1,11 +1,11 @@
 // Response serialization: status line, headers, body.
-#include "chatrelay/http/response.hpp"
+#include "chatrelay/http1/response.hpp"
 
 #include <charconv>
 
 #include "chatrelay/json/writer.hpp"
 
-namespace chatrelay::http {
+namespace chatrelay::http1 {
 
 std::string_view reason_phrase(int status) {
   switch (status) {
@@ -88,4 +88,4 @@ void serialize_stream_head(int status, std::string_view content_type, const std:
   out.append("\r\n");
 }
 
-}  // namespace chatrelay::http
+}  // namespace chatrelay::http1
