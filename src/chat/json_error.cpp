@@ -1,5 +1,5 @@
 // A JSON scanner that mirrors CPython's C decoder (Modules/_json.c and json/decoder.py) step for
-// step, only to find where it gives up: simdjson says that a text is invalid, not where. It runs
+// step, only to find where it gives up: the JSON reader says that a text is invalid, not where. It runs
 // on the refusal path only, so it is written for exactness, not speed.
 #include "chatrelay/chat/json_error.hpp"
 

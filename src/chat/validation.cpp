@@ -6,15 +6,15 @@
 
 #include <cstdint>
 
-#include <simdjson.h>
 
 #include "chatrelay/chat/json_error.hpp"
+#include "chatrelay/http1/message.hpp"
+#include "chatrelay/json/reader.hpp"
 #include "chatrelay/json/writer.hpp"
 
 namespace chatrelay::chat {
 namespace {
 
-namespace dom = simdjson::dom;
 
 constexpr std::string_view session_id_pattern = "^[A-Za-z0-9._:-]+$";
 constexpr std::string_view roles_expected = "'user', 'assistant', 'model' or 'system'";
@@ -79,16 +79,7 @@ void add_not_an_object(Errors& errors, const Loc& loc) {
              "Input should be a valid dictionary or object to extract fields from");
 }
 
-// The value of the last member named `key` (Python's json keeps the last duplicate).
-std::optional<dom::element> member(dom::object object, std::string_view key) {
-  std::optional<dom::element> found;
-  for (dom::key_value_pair field : object) {
-    if (field.key == key) found = field.value;
-  }
-  return found;
-}
-
-// Length in characters, as pydantic counts it; simdjson has already validated the UTF-8.
+// Length in characters, as pydantic counts it; the JSON reader has already validated the UTF-8.
 std::size_t utf8_length(std::string_view s) {
   std::size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -115,35 +106,33 @@ bool check_id(std::string_view id, const Loc& loc, Errors& errors) {
   return false;
 }
 
-void check_session_id(std::optional<dom::element> value, Errors& errors, ChatRequest& request) {
+void check_session_id(std::optional<json::Value> value, Errors& errors, ChatRequest& request) {
   if (!value || value->is_null()) return;
   Loc loc = Loc{}.key("session_id");
-  std::string_view id;
-  if (value->get_string().get(id) != simdjson::SUCCESS) {
+  const auto id = value->string();
+  if (!id) {
     errors.add(loc, "string_type", "Input should be a valid string");
     return;
   }
-  if (check_id(id, loc, errors)) request.session_id.emplace(id);
+  if (check_id(*id, loc, errors)) request.session_id.emplace(*id);
 }
 
 enum class MessageRole { user, model, system };
 
 // One message, its errors added. `role` receives its role whenever that, at least, was valid;
 // the text is returned when the whole message is valid.
-std::optional<std::string_view> check_message(dom::element value, const Loc& loc, Errors& errors,
+std::optional<std::string_view> check_message(const json::Value& value, const Loc& loc, Errors& errors,
                                               std::optional<MessageRole>& role) {
   role.reset();
-  dom::object object;
-  if (value.get_object().get(object) != simdjson::SUCCESS) {
+  if (value.type() != json::Type::object) {
     add_not_an_object(errors, loc);
     return std::nullopt;
   }
-  auto role_value = member(object, "role");
-  std::string_view role_text;
+  auto role_value = value.member("role");
+  const std::string_view role_text = role_value ? role_value->string().value_or("") : "";
   if (!role_value) {
     add_missing(errors, loc.key("role"));
-  } else if (role_value->get_string().get(role_text) == simdjson::SUCCESS &&
-             (role_text == "user" || role_text == "assistant" || role_text == "model" || role_text == "system")) {
+  } else if ((role_text == "user" || role_text == "assistant" || role_text == "model" || role_text == "system")) {
     role = role_text == "user"     ? MessageRole::user
            : role_text == "system" ? MessageRole::system
                                    : MessageRole::model;
@@ -152,14 +141,14 @@ std::optional<std::string_view> check_message(dom::element value, const Loc& loc
     json::ObjectWriter(ctx).string("expected", roles_expected).close();
     errors.add(loc.key("role"), "literal_error", "Input should be " + std::string(roles_expected), ctx);
   }
-  auto content = member(object, "content");
+  auto content = value.member("content");
   std::string_view content_text;
   bool content_ok = false;
   if (!content) {
     add_missing(errors, loc.key("content"));
-  } else if (content->get_string().get(content_text) != simdjson::SUCCESS) {
+  } else if (auto text = content->string(); !text) {
     errors.add(loc.key("content"), "string_type", "Input should be a valid string");
-  } else if (content_text.empty()) {
+  } else if ((content_text = *text).empty()) {
     errors.add(loc.key("content"), "string_too_short", "String should have at least 1 character",
                R"({"min_length":1})");
   } else {
@@ -169,18 +158,18 @@ std::optional<std::string_view> check_message(dom::element value, const Loc& loc
   return content_text;
 }
 
-void check_messages(std::optional<dom::element> value, Errors& errors, ChatRequest& request) {
+void check_messages(std::optional<json::Value> value, Errors& errors, ChatRequest& request) {
   Loc loc = Loc{}.key("messages");
   if (!value) {
     add_missing(errors, loc);
     return;
   }
-  dom::array array;
-  if (value->get_array().get(array) != simdjson::SUCCESS) {
+  const auto size = value->size();
+  if (!size) {
     errors.add(loc, "list_type", "Input should be a valid list");
     return;
   }
-  std::size_t count = array.size();
+  const std::size_t count = *size;
   auto length_ctx = [&](std::string_view bound_name, std::size_t bound) {
     std::string ctx;
     json::ObjectWriter(ctx)
@@ -208,7 +197,7 @@ void check_messages(std::optional<dom::element> value, Errors& errors, ChatReque
   std::optional<std::size_t> last_turn;
   bool last_turn_is_user = false;
   bool last_unknown = false;
-  for (dom::element item : array) {
+  value->items([&](json::Value item) {
     auto text = check_message(item, loc.index(i), errors, role);
     if (!role) {
       last_turn.reset();
@@ -222,7 +211,8 @@ void check_messages(std::optional<dom::element> value, Errors& errors, ChatReque
       if (text) request.messages.push_back({last_turn_is_user ? memory::Role::user : memory::Role::model, std::string(*text)});
     }
     ++i;
-  }
+    return true;
+  });
   // Checked whenever the last turn's role is known, so one answer names every problem.
   if (last_turn && !last_turn_is_user) {
     errors.add(loc.index(*last_turn).key("role"), "value_error",
@@ -235,19 +225,20 @@ void check_messages(std::optional<dom::element> value, Errors& errors, ChatReque
 }
 
 // FastAPI's answer to a body that is not valid JSON: where Python's json module gave up.
-Rejection invalid_json(std::string_view body, simdjson::error_code error) {
+Rejection invalid_json(std::string_view body, const json::ParseError& error) {
   // Python decodes the bytes before parsing; undecodable bytes, or nesting past its recursion
   // limit, are not JSON errors to FastAPI but a 400.
-  if (error == simdjson::UTF8_ERROR || error == simdjson::DEPTH_ERROR || !simdjson::validate_utf8(body)) {
+  if (error.kind == json::ParseError::Kind::encoding || error.kind == json::ParseError::Kind::depth ||
+      !json::valid_utf8(body)) {
     Rejection r{400, {}};
     json::ObjectWriter(r.body).string("detail", "There was an error parsing the body").close();
     return r;
   }
   auto found = find_json_error(body);
-  // A text Python accepts but simdjson does not (NaN, huge numbers, lone surrogates): refused at
-  // its start with simdjson's reason.
+  // A text Python accepts but the JSON reader does not (NaN, huge numbers, lone surrogates):
+  // refused at its start with the reader's reason.
   const std::size_t position = found ? found->position : 0;
-  const std::string_view reason = found ? found->message : std::string_view(simdjson::error_message(error));
+  const std::string_view reason = found ? found->message : error.message;
   std::string ctx;
   json::ObjectWriter(ctx).string("error", reason).close();
   std::string item;
@@ -269,15 +260,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-    if (x != b[i]) return false;
-  }
-  return true;
 }
 
 int hex_digit(char c) {
@@ -307,8 +289,8 @@ bool is_json_media_type(std::string_view content_type) {
   const auto slash = media.find('/');
   if (slash == std::string_view::npos || media.find('/', slash + 1) != std::string_view::npos) return false;
   const std::string_view sub = media.substr(slash + 1);
-  return iequals(media.substr(0, slash), "application") &&
-         (iequals(sub, "json") || (sub.size() >= 5 && iequals(sub.substr(sub.size() - 5), "+json")));
+  return http1::iequals(media.substr(0, slash), "application") &&
+         (http1::iequals(sub, "json") || (sub.size() >= 5 && http1::iequals(sub.substr(sub.size() - 5), "+json")));
 }
 
 std::variant<ChatRequest, Rejection> parse_chat_request(std::string_view body, std::string_view content_type) {
@@ -325,22 +307,22 @@ std::variant<ChatRequest, Rejection> parse_chat_request(std::string_view body, s
   }
   // Python decodes bytes that start with a BOM as utf-8-sig.
   if (body.starts_with(utf8_bom)) body.remove_prefix(utf8_bom.size());
-  // Reused per thread: it keeps its padded copy of the input and its tape between requests.
-  thread_local dom::parser parser;
-  dom::element root;
-  if (auto error = parser.parse(body.data(), body.size(), true).get(root)) return invalid_json(body, error);
-  if (root.is_null()) {
+  // Reused per thread: it keeps its buffers between requests (the request copies what it keeps).
+  thread_local json::Reader reader;
+  json::ParseError error;
+  const auto root = reader.parse(body, &error);
+  if (!root) return invalid_json(body, error);
+  if (root->is_null()) {
     add_missing(errors, Loc{});
     return errors.rejection();
   }
-  dom::object object;
-  if (root.get_object().get(object) != simdjson::SUCCESS) {
+  if (root->type() != json::Type::object) {
     add_not_an_object(errors, Loc{});
     return errors.rejection();
   }
   ChatRequest request;
-  check_session_id(member(object, "session_id"), errors, request);
-  check_messages(member(object, "messages"), errors, request);
+  check_session_id(root->member("session_id"), errors, request);
+  check_messages(root->member("messages"), errors, request);
   if (!errors.empty()) return errors.rejection();
   return request;
 }

@@ -2,9 +2,8 @@
 // wins: the control queue, a "fake-NAME" model, --replay, --scenario.
 #include "dispatch.hpp"
 
-#include <simdjson.h>
-
 #include "chatrelay/http1/response.hpp"
+#include "chatrelay/json/reader.hpp"
 
 namespace chatrelay::fake {
 namespace {
@@ -13,8 +12,8 @@ constexpr std::string_view models_prefix = "/v1beta/models/";
 constexpr std::string_view stream_suffix = ":streamGenerateContent";
 
 bool is_json(const std::string& body) {
-  static simdjson::dom::parser parser;
-  return !body.empty() && parser.parse(body).error() == simdjson::SUCCESS;
+  static json::Reader reader;
+  return !body.empty() && reader.parse(body).has_value();
 }
 
 // The key from the x-goog-api-key header, else from a `key=` query parameter (both work upstream).

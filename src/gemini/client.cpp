@@ -84,7 +84,7 @@ struct Client::Impl {
   // Every read of every call lands here: ClientStream reads synchronously once data is there, and
   // a call feeds what it read to its decoders before it next suspends.
   std::array<char, 16 * 1024> read_buffer;
-  // One simdjson parser for every call: parse() runs to completion between two awaits and its
+  // One event parser for every call: parse() runs to completion between two awaits and its
   // results own their strings, so concurrent calls on this one thread can share it.
   EventParser events;
 

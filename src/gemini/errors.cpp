@@ -1,8 +1,6 @@
 // Gemini's error objects → UpstreamError: reading the JSON, classifying, wording for a human.
 #include "chatrelay/gemini/errors.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -13,54 +11,10 @@
 
 #include "chatrelay/json/writer.hpp"
 
-#include "json_fields.hpp"
+#include "error_fields.hpp"
 
 namespace chatrelay::gemini {
 namespace {
-
-namespace od = simdjson::ondemand;
-using simdjson::SUCCESS;
-
-// What an {"error": {...}} object says. The views point into the parser that read it.
-struct ErrorFields {
-  std::int64_t code = 0;
-  std::string_view status;
-  std::string_view message;
-  std::string_view reason;  // the first ErrorInfo's reason
-  std::optional<double> retry_delay_s;
-  bool per_day_quota = false;
-};
-
-using json_fields::for_each_field;
-
-// Calls fn(object) for each element, which must be an object.
-template <typename Fn>
-bool for_each_object(od::value& value, Fn&& fn) {
-  od::array array;
-  if (value.get_array().get(array) != SUCCESS) return false;
-  for (auto element : array) {
-    od::object object;
-    if (element.get_object().get(object) != SUCCESS) return false;
-    if (!fn(object)) return false;
-  }
-  return true;
-}
-
-bool get_string(od::value& value, std::string_view& out) {
-  return value.get_string().get(out) == SUCCESS;
-}
-
-// A protobuf Duration as JSON ("58s", "34.4s"), or a hint's "613.5ms".
-std::optional<double> parse_seconds(std::string_view text) {
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || !std::isfinite(value) || value < 0) return std::nullopt;
-  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
-  constexpr double longest = 1e7;  // ~4 months: keeps the arithmetic on it sane
-  if (unit.starts_with("ms")) return std::min(value / 1000, longest);
-  if (unit.starts_with("s")) return std::min(value, longest);
-  return std::nullopt;
-}
 
 // Where "Please retry in 58.2s." starts in Gemini's message, or npos.
 constexpr std::string_view retry_hint = "Please retry in ";
@@ -69,64 +23,6 @@ std::optional<double> retry_from_message(std::string_view message) {
   const auto at = message.rfind(retry_hint);
   if (at == std::string_view::npos) return std::nullopt;
   return parse_seconds(message.substr(at + retry_hint.size()));
-}
-
-bool read_detail(od::object& detail, ErrorFields& out) {
-  std::string_view type, reason, retry_delay;
-  bool per_day = false;
-  const bool ok = for_each_field(detail, [&](std::string_view key, od::value& value) {
-    if (key == "@type") return get_string(value, type);
-    if (key == "reason") return get_string(value, reason);
-    if (key == "retryDelay") return get_string(value, retry_delay);
-    if (key == "violations") {
-      return for_each_object(value, [&](od::object& violation) {
-        return for_each_field(violation, [&](std::string_view k, od::value& v) {
-          if (k != "quotaId") return true;
-          std::string_view quota_id;
-          if (!get_string(v, quota_id)) return false;
-          per_day = per_day || quota_id.find("PerDay") != std::string_view::npos;
-          return true;
-        });
-      });
-    }
-    return true;
-  });
-  if (!ok) return false;
-  if (type.ends_with(".ErrorInfo") && out.reason.empty()) out.reason = reason;
-  if (type.ends_with(".RetryInfo")) out.retry_delay_s = parse_seconds(retry_delay);
-  if (type.ends_with(".QuotaFailure")) out.per_day_quota = out.per_day_quota || per_day;
-  return true;
-}
-
-bool read_error_object(od::object& error, ErrorFields& out) {
-  return for_each_field(error, [&](std::string_view key, od::value& value) {
-    if (key == "code") return value.get_int64().get(out.code) == SUCCESS;
-    if (key == "message") return get_string(value, out.message);
-    if (key == "status") return get_string(value, out.status);
-    if (key == "details") {
-      return for_each_object(value, [&](od::object& detail) { return read_detail(detail, out); });
-    }
-    return true;
-  });
-}
-
-// Reads {"error": {...}, …} into `out`; false when the text is not such a JSON object.
-bool read_error_document(od::parser& parser, const simdjson::padded_string& json,
-                         ErrorFields& out) {
-  od::document doc;
-  if (parser.iterate(json).get(doc) != SUCCESS) return false;
-  od::object root;
-  if (doc.get_object().get(root) != SUCCESS) return false;
-  bool found = false;
-  const bool ok = for_each_field(root, [&](std::string_view key, od::value& value) {
-    if (key != "error") return true;
-    od::object error;
-    if (value.get_object().get(error) != SUCCESS) return false;
-    found = true;
-    return read_error_object(error, out);
-  });
-  // Past the root object nothing may follow.
-  return ok && found && doc.current_location().error() == simdjson::OUT_OF_BOUNDS;
 }
 
 int code_from_status(std::string_view status) {
@@ -295,20 +191,25 @@ UpstreamError make_error(int code, int http_status, const ErrorFields& f) {
 }  // namespace
 
 UpstreamError error_from_response(int http_status, std::string_view body) {
-  const simdjson::padded_string json(body);
-  od::parser parser;
+  json::Reader reader;
   ErrorFields fields;
-  if (!read_error_document(parser, json, fields)) fields = ErrorFields{};
+  const auto root = reader.parse(body);
+  if (!root || !read_error_document(*root, fields)) fields = ErrorFields{};
   return make_error(http_status, http_status, fields);
 }
 
-std::optional<UpstreamError> error_from_event(std::string_view text) {
-  const simdjson::padded_string json(text);
-  od::parser parser;
+std::optional<UpstreamError> error_from_json(const json::Value& root) {
   ErrorFields fields;
-  if (!read_error_document(parser, json, fields)) return std::nullopt;
+  if (!read_error_document(root, fields)) return std::nullopt;
   const int code = fields.code > 0 && fields.code < 1000 ? static_cast<int>(fields.code) : 0;
   return make_error(code != 0 ? code : code_from_status(fields.status), 0, fields);
+}
+
+std::optional<UpstreamError> error_from_event(std::string_view text) {
+  json::Reader reader;
+  const auto root = reader.parse(text);
+  if (!root) return std::nullopt;
+  return error_from_json(*root);
 }
 
 UpstreamError classify(int code, std::string_view status, std::string_view message,

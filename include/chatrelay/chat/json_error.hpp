@@ -15,7 +15,7 @@ struct JsonSyntaxError {
 
 // The first error CPython's json.loads (3.11/3.12, strict) reports for `text` (valid UTF-8, any
 // BOM already removed); nullopt when Python would accept it. Scans once, without recursion, so it
-// is safe on any input. Python accepts what simdjson refuses in a few places (NaN, Infinity,
+// is safe on any input. Python accepts what the JSON reader (simdjson) refuses in a few places (NaN, Infinity,
 // numbers beyond 64 bits, lone surrogate escapes): for those it returns nullopt.
 std::optional<JsonSyntaxError> find_json_error(std::string_view text);
 

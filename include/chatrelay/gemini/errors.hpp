@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "chatrelay/gemini/events.hpp"
+#include "chatrelay/json/reader.hpp"
 
 namespace chatrelay::gemini {
 
@@ -26,6 +27,8 @@ UpstreamError error_from_response(int http_status, std::string_view body);
 // http_status 0. nullopt when `json` is not an object with a well-formed "error" object.
 // Never throws.
 std::optional<UpstreamError> error_from_event(std::string_view json);
+// The same for a document already parsed.
+std::optional<UpstreamError> error_from_json(const json::Value& root);
 
 // Classifies by `code` as error_from_response does by HTTP status; code 0 (absent) falls back to
 // the status string (RESOURCE_EXHAUSTED, UNAVAILABLE, …). `reason` is the ErrorInfo reason. For

@@ -1,4 +1,4 @@
-// simdjson On-Demand parser for Gemini stream events; one instance per connection, reused.
+// Parser for Gemini stream events (JSON → EventData); one instance serves every call, reused.
 #pragma once
 
 #include <memory>
