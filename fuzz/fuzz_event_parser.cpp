@@ -222,7 +222,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   std::string redacted = from_response.message;
   const std::string_view secret = input.substr(0, bytes[0] & 15);
   redact(redacted, secret);
-  if (!secret.empty() && secret.find('*') == std::string_view::npos) {
+  // Shorter secrets are left alone on purpose (min_redacted_secret): they would garble words.
+  if (secret.size() >= min_redacted_secret && secret.find('*') == std::string_view::npos) {
     FUZZ_CHECK(redacted.find(secret) == std::string::npos, "redact leaves no trace of the secret");
   }
   return 0;
