@@ -25,7 +25,7 @@
 #include "chatrelay/http/router.hpp"
 #include "chatrelay/http/server.hpp"
 #include "chatrelay/memory/session_store.hpp"
-#include "chatrelay/tls/tls.hpp"
+#include "chatrelay/tls/crypto.hpp"
 #include "chatrelay_version.hpp"
 
 namespace cr = chatrelay;

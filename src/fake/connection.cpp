@@ -21,7 +21,7 @@ constexpr std::size_t coalesce_limit = 16 * 1024;  // bodies up to this go out w
 Connection::Connection(Services& services, tcp::socket socket)
     : services_(services),
       open_(services.state.stats.open_connections),
-      stream_(std::move(socket), services.tls.native()),
+      stream_(std::move(socket), services.tls),
       parser_(http1::MessageParser::Mode::request, {64 * 1024, 64 * 1024 * 1024}) {
   ++services_.state.stats.connections;
 }
@@ -54,11 +54,10 @@ awaitable<void> Connection::run() {
 }
 
 awaitable<bool> Connection::handshake() {
-  steady_timer timer(stream_.get_executor(), handshake_timeout);
-  auto result = co_await (stream_.async_handshake(asio::ssl::stream_base::server, use_tuple) ||
-                          timer.async_wait(use_tuple));
-  if (result.index() != 0 || std::get<0>(std::get<0>(result))) co_return false;
-  if (tls::session_reused(stream_))
+  steady_timer timer(stream_.socket().get_executor(), handshake_timeout);
+  auto result = co_await (stream_.handshake() || timer.async_wait(use_tuple));
+  if (result.index() != 0 || std::get<0>(result)) co_return false;
+  if (stream_.session_reused())
     ++services_.state.stats.resumed;
   else
     ++services_.state.stats.handshakes;
@@ -85,7 +84,7 @@ awaitable<bool> Connection::read_request() {
       continue_sent = true;  // curl waits a second for this before sending a larger body
       co_await write("HTTP/1.1 100 Continue\r\n\r\n");
     }
-    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_), use_tuple);
+    auto [ec, n] = co_await stream_.read_some(std::span<char>(buf_.data() + end_, buf_.size() - end_));
     if (ec) co_return false;
     end_ += n;
   }
@@ -142,7 +141,7 @@ awaitable<void> Connection::watch_client() {
       co_await sleep(steady_timer::duration::max());
       co_return;
     }
-    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(buf_.data() + end_, buf_.size() - end_), use_tuple);
+    auto [ec, n] = co_await stream_.read_some(std::span<char>(buf_.data() + end_, buf_.size() - end_));
     if (ec) {
       client_gone_ = ec != asio::error::operation_aborted;
       co_return;
@@ -152,12 +151,12 @@ awaitable<void> Connection::watch_client() {
 }
 
 awaitable<void> Connection::write(std::string_view bytes) {
-  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), use_tuple);
+  auto ec = co_await stream_.write(bytes);
   if (ec) throw std::system_error(ec, "write");
 }
 
 awaitable<void> Connection::sleep(std::chrono::steady_clock::duration d) {
-  steady_timer timer(stream_.get_executor());
+  steady_timer timer(stream_.socket().get_executor());
   if (d == steady_timer::duration::max())
     timer.expires_at(steady_timer::time_point::max());
   else
@@ -167,7 +166,7 @@ awaitable<void> Connection::sleep(std::chrono::steady_clock::duration d) {
 
 void Connection::close(bool reset) {
   // No close_notify: Google's front ends do not wait for one either, and a reset must be abrupt.
-  auto& socket = stream_.next_layer();
+  auto& socket = stream_.socket();
   asio::error_code ignored;
   if (reset) socket.set_option(asio::socket_base::linger(true, 0), ignored);
   socket.close(ignored);

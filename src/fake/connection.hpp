@@ -9,7 +9,7 @@
 
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/http1/message_parser.hpp"
-#include "chatrelay/tls/tls.hpp"
+#include "chatrelay/tls/server.hpp"
 #include "plan.hpp"
 #include "scenarios.hpp"
 #include "state.hpp"
@@ -48,7 +48,7 @@ class Connection {
 
   Services& services_;
   GaugeGuard open_;
-  tls::stream stream_;
+  tls::ServerStream stream_;
   http1::MessageParser parser_;
   std::array<char, 16 * 1024> buf_{};
   std::size_t begin_ = 0;  // unparsed bytes are buf_[begin_, end_)

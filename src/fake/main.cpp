@@ -4,7 +4,8 @@
 #include <iostream>
 
 #include "chatrelay/core/asio.hpp"
-#include "chatrelay/tls/tls.hpp"
+#include "chatrelay/tls/server.hpp"
+#include "chatrelay/tls/test_pki.hpp"
 #include "options.hpp"
 #include "recordings.hpp"
 #include "scenarios.hpp"

@@ -23,7 +23,8 @@
 #include "chatrelay/gemini/retry_policy.hpp"
 #include "chatrelay/gemini/sse_decoder.hpp"
 #include "chatrelay/http1/message_parser.hpp"
-#include "chatrelay/tls/tls.hpp"
+#include "chatrelay/tls/client.hpp"
+#include "chatrelay/tls/crypto.hpp"
 
 namespace chatrelay::gemini {
 namespace {
@@ -282,7 +283,7 @@ struct Client::Impl {
     for (;;) {
       call.go_on();
       auto [rec, n] = co_await call.conn->read_some(read_buffer);
-      bool eof = rec == asio::error::eof || rec == asio::ssl::error::stream_truncated;
+      bool eof = rec == asio::error::eof || rec == tls::Error::truncated;
       if (rec && !eof) throw std::system_error(rec, "read response");
       std::string_view data(read_buffer.data(), n);
       if (n > 0) call.any_response_byte = true;

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "chatrelay/tls/tls.hpp"
+#include "chatrelay/tls/test_pki.hpp"
 
 using namespace chatrelay;
 

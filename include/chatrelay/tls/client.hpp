@@ -1,28 +1,22 @@
-// The OpenSSL wrapper (the only place OpenSSL is called): client and server contexts, TLS stream
-// preparation (SNI, peer and host-name verification, session resumption), and test PKI.
+// The TLS client (the Gemini side): a context (trust, session resumption) and a stream with SNI,
+// peer and host-name verification. OpenSSL is called in src/tls/ alone; here its handles are
+// opaque pointers.
 #pragma once
 
 #include <array>
 #include <cstddef>
-#include <filesystem>
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <utility>
-#include <vector>
-
-#include <asio/ssl.hpp>
 
 #include "chatrelay/core/asio.hpp"
 
-typedef struct ssl_st SSL;
-typedef struct bio_st BIO;
+struct ssl_st;
+struct ssl_ctx_st;
 
 namespace chatrelay::tls {
-
-// The server side (chatrelay-fake-gemini) uses asio's stream.
-using stream = asio::ssl::stream<tcp::socket>;
 
 class ClientStream;
 
@@ -32,16 +26,25 @@ class ClientContext {
   // std::system_error when the CA file cannot be loaded.
   explicit ClientContext(const std::optional<std::string>& ca_file);
   ~ClientContext();
-
-  asio::ssl::context& native() { return ctx_; }
+  ClientContext(const ClientContext&) = delete;
+  ClientContext& operator=(const ClientContext&) = delete;
 
  private:
   friend class ClientStream;
-  asio::ssl::context ctx_;
+  ssl_ctx_st* ctx_;
 };
 
+// Errors of the TLS layer itself (std::error_code category "tls"); OpenSSL's own reasons come in
+// the same category, with their text as the message.
+enum class Error {
+  truncated = 1,  // the peer closed the TCP connection without close_notify
+  failed,         // OpenSSL failed without saying why
+};
+const std::error_category& error_category();
+std::error_code make_error_code(Error e);
+
 // A TLS client connection. OpenSSL writes to the socket itself; what it reads comes through an
-// inbox that the coroutine fills with asio's async_read_some (a BIO of our own, tls.cpp). Waiting
+// inbox that the coroutine fills with asio's async_read_some (a BIO of our own, client_stream.cpp). Waiting
 // that way costs no epoll_ctl: asio's async_wait re-arms the socket's registration with
 // EPOLL_CTL_MOD every time, one syscall per arriving event. Unlike asio::ssl::stream it keeps no
 // BIO pair and no staging buffers (about 70 KB per connection there): the inbox holds 1 KiB (when
@@ -66,7 +69,7 @@ class ClientStream {
   // Writes every buffer, in order.
   awaitable<asio::error_code> write(std::span<const std::string_view> parts);
   // Reads at least one byte into `into` (or fails: asio::error::eof for a clean close_notify,
-  // asio::ssl::error::stream_truncated for a TCP close without it).
+  // Error::truncated for a TCP close without it).
   awaitable<std::pair<asio::error_code, std::size_t>> read_some(std::span<char> into);
 
   // After a failed handshake: true when the peer's certificate failed verification (unknown CA,
@@ -85,9 +88,9 @@ class ClientStream {
   bool cancelled() const { return cancelled_; }
 
  private:
-  friend struct InboxBio;  // OpenSSL's side of the inbox (tls.cpp)
+  friend struct InboxBio;  // OpenSSL's side of the inbox (client_stream.cpp)
 
-  // Registers the socket with the loop afresh (see tls.cpp).
+  // Registers the socket with the loop afresh (see client_stream.cpp).
   asio::error_code reregister();
   void free_record_buffers();
   // Waits for the peer's next bytes and puts them in the inbox (eof is noted there, for OpenSSL
@@ -95,7 +98,7 @@ class ClientStream {
   awaitable<asio::error_code> receive();
   // What to do after an SSL call returned `ret` (with `sys_errno`, the errno it left): wait
   // for the socket and retry, or fail.
-  awaitable<asio::error_code> settle(int ret, int sys_errno, bool& retry);
+  awaitable<asio::error_code> wait_or_fail(int ret, int sys_errno, bool& retry);
 
   // Bytes received for OpenSSL, not yet taken by it.
   struct Inbox {
@@ -107,45 +110,13 @@ class ClientStream {
 
   asio::io_context& io_;
   tcp::socket socket_;
-  SSL* ssl_;
+  ssl_st* ssl_;
   ClientContext& ctx_;
   Inbox inbox_;
   bool cancelled_ = false;
 };
 
-// Overwrites `size` bytes at `p` in a way the compiler cannot drop (secrets before a free).
-void cleanse(void* p, std::size_t size);
-
-// SHA-256 of `data`, as 64 lower-case hex digits (names derived from secrets, such as the
-// principal of a bearer token, that must not reveal them).
-std::string sha256_hex(std::string_view data);
-
-class ServerContext {
- public:
-  // Throws std::system_error when the certificate or key cannot be loaded.
-  ServerContext(const std::filesystem::path& cert_chain, const std::filesystem::path& key);
-  asio::ssl::context& native() { return ctx_; }
-
- private:
-  asio::ssl::context ctx_;
-};
-
-// True when the handshake on `s` resumed an earlier session (no full handshake).
-bool session_reused(stream& s);
-
-// A short description of the last TLS error for logs (verification failures say why).
-std::string describe_error(const asio::error_code& ec);
-
-// Paths of a private test PKI: a CA and a server certificate signed by it.
-struct TestPki {
-  std::filesystem::path ca_cert;
-  std::filesystem::path server_cert;
-  std::filesystem::path server_key;
-};
-
-// Creates `dir`/ca.pem, server.pem, server-key.pem (EC P-256) on first use and returns their
-// paths; the server certificate names every host in `hosts` (DNS names or IP addresses).
-// Existing files are reused. Throws std::runtime_error on failure.
-TestPki ensure_test_pki(const std::filesystem::path& dir, const std::vector<std::string>& hosts);
-
 }  // namespace chatrelay::tls
+
+template <>
+struct std::is_error_code_enum<chatrelay::tls::Error> : std::true_type {};
