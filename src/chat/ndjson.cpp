@@ -44,10 +44,10 @@ void append_complete(std::string& out, const Completion& c) {
   out.push_back('\n');
 }
 
-void append_error(std::string& out, std::string_view code, std::string_view message,
+void append_error(std::string& out, ErrorCode code, std::string_view message,
                   std::optional<double> retry_after_s) {
   json::ObjectWriter w(out);
-  w.string("type", "error").string("content", message).string("code", code);
+  w.string("type", "error").string("content", message).string("code", wire_name(code));
   if (retry_after_s) w.number("retry_after", static_cast<std::int64_t>(std::ceil(*retry_after_s)));
   w.close();
   out.push_back('\n');

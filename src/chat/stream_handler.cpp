@@ -153,7 +153,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
 
   std::string out;
   if (!settings_.gemini.api_key || settings_.gemini.api_key->empty()) {
-    append_error(out, "invalid_api_key",
+    append_error(out, ErrorCode::invalid_api_key,
                  "No Gemini API key is configured. Set GEMINI_API_KEY (or gemini.api_key) and restart chatrelay.");
     co_await send_head();
     co_await ex.finish_stream(out);
@@ -211,34 +211,34 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   out.clear();
   bool completed = false;
   if (too_large) {
-    m.count_upstream_error("upstream_protocol");
-    append_error(out, "upstream_protocol",
+    m.count_upstream_error(ErrorCode::upstream_protocol);
+    append_error(out, ErrorCode::upstream_protocol,
                  "Gemini's answer grew past 8 MiB without ending; it was cut short. Send the message again.");
   } else if (outcome.stopped) {
-    append_error(out, "shutting_down",
+    append_error(out, ErrorCode::shutting_down,
                  "chatrelay is shutting down; the answer was cut short. Send the message again in a moment.");
   } else {
     const bool visible = has_visible_text(answer.text);
     if (outcome.error) {
       append_error(out, outcome.error->code, outcome.error->message, outcome.error->retry_after_s);
     } else if (answer.block_reason) {
-      append_error(out, "blocked",
+      append_error(out, ErrorCode::blocked,
                    "Gemini refused this prompt (" + *answer.block_reason + "). Rephrase the message and try again.");
     } else if (!visible && answer.finish_reason && is_block_finish(*answer.finish_reason)) {
-      append_error(out, "blocked",
+      append_error(out, ErrorCode::blocked,
                    "Gemini stopped before answering (" + *answer.finish_reason + "). Rephrase the message and try again.");
     } else if (!visible && !answer.finish_reason) {
-      append_error(out, "incomplete", "Gemini ended the answer without any text. Send the message again.");
+      append_error(out, ErrorCode::incomplete, "Gemini ended the answer without any text. Send the message again.");
     } else if (!visible) {
       // Gemini 2.5 sometimes finishes, or runs out of tokens thinking, without a word of answer.
       log::warn("answer without visible text", {log::kv("request_id", ex.request_id()),
                                                  log::kv("finish_reason", *answer.finish_reason)});
       if (*answer.finish_reason == "MAX_TOKENS") {
-        append_error(out, "incomplete",
+        append_error(out, ErrorCode::incomplete,
                      "Gemini ran out of room before writing any answer. Send the message again, or ask for "
                      "something shorter.");
       } else {
-        append_error(out, "empty_answer", "Gemini finished without writing an answer. Send the message again or rephrase it.");
+        append_error(out, ErrorCode::empty_answer, "Gemini finished without writing an answer. Send the message again or rephrase it.");
       }
     } else {
       auto artifacts = extract_artifacts(answer.text);

@@ -88,7 +88,8 @@ void Registry::count_request(std::string_view route, int status) {
   requests.push_back({route, status, 1});
 }
 
-void Registry::count_upstream_error(std::string_view code) {
+void Registry::count_upstream_error(ErrorCode error) {
+  const std::string_view code = wire_name(error);
   for (auto& e : upstream_errors)
     if (e.first == code) {
       ++e.second;

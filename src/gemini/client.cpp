@@ -52,9 +52,9 @@ class StopHook {
   StopSignal* stop_;
 };
 
-UpstreamError make_error(std::string code, std::string message, std::string detail) {
+UpstreamError make_error(ErrorCode code, std::string message, std::string detail) {
   UpstreamError e;
-  e.code = std::move(code);
+  e.code = code;
   e.message = std::move(message);
   e.detail = std::move(detail);
   return e;
@@ -235,18 +235,18 @@ struct Client::Impl {
       if (call.batch_size == call.batch.size()) call.batch.emplace_back();
       EventData& ev = call.batch[call.batch_size];
       if (events.parse(data, ev) != EventParser::Result::ok) {
-        failure = raw ? make_error("upstream_protocol",
+        failure = raw ? make_error(ErrorCode::upstream_protocol,
                                    "Gemini sent data that is not a server-sent event; the answer is incomplete.",
                                    "a body line outside any SSE field, " + std::to_string(data.size()) +
                                        " bytes, is neither an event nor an error object")
-                      : make_error("upstream_protocol", "Gemini sent an event that is not valid JSON; the answer is incomplete.",
+                      : make_error(ErrorCode::upstream_protocol, "Gemini sent an event that is not valid JSON; the answer is incomplete.",
                                    "an SSE event of " + std::to_string(data.size()) + " bytes is not a JSON object");
         return;
       }
       ++call.batch_size;
     };
     if (call.sse.feed(body, on_event) != SseDecoder::Status::ok)
-      return make_error("upstream_protocol", "Gemini sent an event larger than chatrelay accepts.",
+      return make_error(ErrorCode::upstream_protocol, "Gemini sent an event larger than chatrelay accepts.",
                         "an SSE event or line over the decoder's 8 MiB bound");
     if (at_end) call.sse.finish(on_event);
     return failure;
@@ -293,7 +293,7 @@ struct Client::Impl {
         auto r = call.parser.feed(data);
         data.remove_prefix(r.consumed);
         if (r.event == http1::MessageParser::Event::error) {
-          out.error = make_error("upstream_protocol", "Gemini's answer is not valid HTTP; it was cut short.",
+          out.error = make_error(ErrorCode::upstream_protocol, "Gemini's answer is not valid HTTP; it was cut short.",
                                  "invalid HTTP from Gemini: " + std::string(call.parser.error_reason()));
           co_return out;
         }
@@ -307,7 +307,7 @@ struct Client::Impl {
           throw std::system_error(asio::error::eof, "connection closed before any answer");
         complete = call.parser.finish();
         if (!complete) {
-          out.error = make_error("upstream_unavailable", "Gemini closed the connection in the middle of the answer.",
+          out.error = make_error(ErrorCode::upstream_unavailable, "Gemini closed the connection in the middle of the answer.",
                                  "connection closed before the answer was complete (" +
                                      std::string(call.parser.headers_complete() ? "in the body" : "in the head") + ")");
           co_return out;
@@ -439,15 +439,15 @@ struct Client::Impl {
 
   UpstreamError timeout_error(const Call& call) const {
     if (!call.connected)
-      return make_error("upstream_unavailable", "Could not connect to Gemini in time. Try again in a moment.",
+      return make_error(ErrorCode::upstream_unavailable, "Could not connect to Gemini in time. Try again in a moment.",
                         "no TLS connection within connect_timeout_s=" + seconds_text(settings.connect_timeout_s));
     const std::string bytes = std::to_string(call.bytes_since_event) + " bytes";
     if (!call.any_event)
-      return make_error("upstream_timeout", "Gemini did not start answering in time. Try again in a moment.",
+      return make_error(ErrorCode::upstream_timeout, "Gemini did not start answering in time. Try again in a moment.",
                         "no event within first_byte_timeout_s=" + seconds_text(settings.first_byte_timeout_s) +
                             " of the request (" + bytes + " received, response head " +
                             (call.parser.headers_complete() ? "complete)" : "incomplete)"));
-    return make_error("upstream_timeout", "Gemini stopped sending in the middle of the answer. Send the message again.",
+    return make_error(ErrorCode::upstream_timeout, "Gemini stopped sending in the middle of the answer. Send the message again.",
                       "no event for idle_timeout_s=" + seconds_text(settings.idle_timeout_s) + " (" + bytes +
                           " without an event since the last one)");
   }
@@ -458,7 +458,7 @@ struct Client::Impl {
     const std::string_view key = settings.api_key ? std::string_view(*settings.api_key) : std::string_view();
     redact(out.error->message, key);
     redact(out.error->detail, key);
-    std::vector<log::Field> fields{log::kv("request_id", request_id), log::kv("code", out.error->code),
+    std::vector<log::Field> fields{log::kv("request_id", request_id), log::kv("code", wire_name(out.error->code)),
                                    log::kv("attempts", out.attempts)};
     if (out.error->http_status != 0) fields.push_back(log::kv("http_status", out.error->http_status));
     fields.push_back(log::kv("detail", out.error->detail));
@@ -493,7 +493,7 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
     if (stop && stop->requested()) continue;  // stopped in the sink or as the attempt ended
     ++metrics::registry().upstream_retries;
     redact(out.error->detail, impl.settings.api_key.value_or(""));
-    log::info("retrying Gemini call", {log::kv("request_id", request_id), log::kv("code", out.error->code),
+    log::info("retrying Gemini call", {log::kv("request_id", request_id), log::kv("code", wire_name(out.error->code)),
                                        log::kv("attempt", attempt + 1),
                                        log::kv("delay_ms", static_cast<std::int64_t>(delay->count())),
                                        log::kv("detail", out.error->detail)});

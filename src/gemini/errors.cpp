@@ -38,13 +38,13 @@ int code_from_status(std::string_view status) {
   return 0;
 }
 
-std::string_view code_name(int code, std::string_view reason) {
-  if (code == 400) return reason == "API_KEY_INVALID" ? "invalid_api_key" : "bad_request";
-  if (code == 401 || code == 403) return "invalid_api_key";
-  if (code == 404) return "model_not_found";
-  if (code == 429) return "quota_exceeded";
-  if (code >= 500 && code <= 599) return "upstream_unavailable";
-  return "upstream_protocol";
+ErrorCode code_for(int code, std::string_view reason) {
+  if (code == 400) return reason == "API_KEY_INVALID" ? ErrorCode::invalid_api_key : ErrorCode::bad_request;
+  if (code == 401 || code == 403) return ErrorCode::invalid_api_key;
+  if (code == 404) return ErrorCode::model_not_found;
+  if (code == 429) return ErrorCode::quota_exceeded;
+  if (code >= 500 && code <= 599) return ErrorCode::upstream_unavailable;
+  return ErrorCode::upstream_protocol;
 }
 
 bool is_key_char(char c) {
@@ -142,11 +142,11 @@ std::string sentence(std::string_view what, std::string_view message, std::strin
 // `code` decides the class: the HTTP status for answers, the object's code inside a stream.
 UpstreamError make_error(int code, int http_status, const ErrorFields& f) {
   UpstreamError e;
-  e.code = code_name(code, f.reason);
+  e.code = code_for(code, f.reason);
   e.http_status = http_status;
   e.status = f.status;
   e.retry_after_s = f.retry_delay_s;
-  const bool quota = e.code == "quota_exceeded";
+  const bool quota = e.code == ErrorCode::quota_exceeded;
   if (quota && !e.retry_after_s) e.retry_after_s = retry_from_message(f.message);
   e.per_day_quota = quota && f.per_day_quota;
 
@@ -169,16 +169,16 @@ UpstreamError make_error(int code, int http_status, const ErrorFields& f) {
       advice = "Retry in " + std::to_string(seconds) + "s.";
     }
     e.message = sentence("Gemini quota exceeded", message, advice);
-  } else if (e.code == "invalid_api_key" && f.reason == "API_KEY_INVALID") {
+  } else if (e.code == ErrorCode::invalid_api_key && f.reason == "API_KEY_INVALID") {
     e.message = "Gemini rejected the API key. Check GEMINI_API_KEY.";
-  } else if (e.code == "invalid_api_key") {
+  } else if (e.code == ErrorCode::invalid_api_key) {
     e.message = sentence("Gemini refused access", message,
                          "Check GEMINI_API_KEY and that its project may use the Gemini API.");
-  } else if (e.code == "model_not_found") {
+  } else if (e.code == ErrorCode::model_not_found) {
     e.message = sentence("Gemini model not found", message, "Check GEMINI_MODEL.");
-  } else if (e.code == "bad_request") {
+  } else if (e.code == ErrorCode::bad_request) {
     e.message = sentence("Gemini rejected the request", message, "");
-  } else if (e.code == "upstream_unavailable") {
+  } else if (e.code == ErrorCode::upstream_unavailable) {
     e.message = sentence("Gemini is unavailable", message, "Try again in a moment.");
   } else if (http_status != 0) {
     e.message = sentence("Gemini sent an answer chatrelay does not understand", message, "Try again in a moment.");
@@ -228,7 +228,7 @@ UpstreamError classify(int code, std::string_view status, std::string_view messa
 UpstreamError error_from_failure(FailedStep step, const std::error_code& ec, std::string_view what,
                                  bool certificate_rejected) {
   UpstreamError e;
-  e.code = "upstream_unavailable";
+  e.code = ErrorCode::upstream_unavailable;
   e.detail = what;
   const bool errno_code = ec.category() == std::system_category() || ec.category() == std::generic_category();
   if (errno_code) {

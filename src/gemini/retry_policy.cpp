@@ -8,8 +8,8 @@ namespace chatrelay::gemini {
 
 bool retryable(const UpstreamError& error) {
   if (error.lasting) return false;
-  if (error.code == "quota_exceeded") return !error.per_day_quota;
-  return error.code == "upstream_unavailable";
+  if (error.code == ErrorCode::quota_exceeded && error.per_day_quota) return false;
+  return info(error.code).retryable;
 }
 
 std::optional<std::chrono::milliseconds> RetryPolicy::next_delay(const UpstreamError& error,

@@ -28,7 +28,7 @@ struct Completion {
 void append_complete(std::string& out, const Completion& c);
 
 // {"type":"error","content":…,"code":…[,"retry_after":N]}\n
-void append_error(std::string& out, std::string_view code, std::string_view message,
+void append_error(std::string& out, ErrorCode code, std::string_view message,
                   std::optional<double> retry_after_s = std::nullopt);
 
 }  // namespace chatrelay::chat

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "chatrelay/core/error_code.hpp"
+
 namespace chatrelay::metrics {
 
 class Histogram {
@@ -53,7 +55,7 @@ struct Registry {
   std::int64_t session_bytes = 0;  // what memory.max_bytes counts
 
   void count_request(std::string_view route, int status);
-  void count_upstream_error(std::string_view code);
+  void count_upstream_error(ErrorCode code);
   // The exposition text, with process_resident_memory_bytes read from /proc.
   std::string render() const;
 };

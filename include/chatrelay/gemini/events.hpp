@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "chatrelay/core/error_code.hpp"
+
 namespace chatrelay::gemini {
 
 struct Usage {
@@ -16,9 +18,7 @@ struct Usage {
 
 // A typed upstream error, from a non-200 answer or an error object inside a 200 stream.
 struct UpstreamError {
-  std::string code;     // DESIGN.md §1: quota_exceeded, invalid_api_key, model_not_found, bad_request,
-                        // upstream_unavailable, upstream_timeout, upstream_protocol, blocked,
-                        // incomplete, internal
+  ErrorCode code = ErrorCode::internal;  // DESIGN.md §1
   std::string message;  // for the end user, in their terms; never the API key nor operator details
   std::string detail;   // for the operator's log line: statuses, reasons, errno or TLS text
   int http_status = 0;  // 0 when not from an HTTP status

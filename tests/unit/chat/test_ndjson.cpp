@@ -39,8 +39,8 @@ TEST_CASE("complete chunk without artifacts has artifact null and an empty list"
 
 TEST_CASE("error chunk, with retry_after rounded up when known") {
   std::string out;
-  append_error(out, "quota_exceeded", "Gemini quota exceeded. Retry in 35s.", 34.4);
-  append_error(out, "internal", "boom");
+  append_error(out, chatrelay::ErrorCode::quota_exceeded, "Gemini quota exceeded. Retry in 35s.", 34.4);
+  append_error(out, chatrelay::ErrorCode::internal, "boom");
   CHECK(out == R"({"type":"error","content":"Gemini quota exceeded. Retry in 35s.","code":"quota_exceeded","retry_after":35})"
                "\n"
                R"({"type":"error","content":"boom","code":"internal"})"

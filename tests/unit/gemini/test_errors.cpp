@@ -2,6 +2,8 @@
 // garbage bodies, classification by code and status, the retry hints, redaction.
 #include <catch2/catch.hpp>
 
+#include "../error_code_text.hpp"
+
 #include <cerrno>
 
 #include "chatrelay/gemini/errors.hpp"
@@ -146,7 +148,7 @@ TEST_CASE("error_from_response: a PerDay quotaId marks a daily quota") {
       testing::replace_all(testing::recording("error-429-resource-exhausted.json"),
                            "PerMinutePerProjectPerModel", "PerDayPerProjectPerModel");
   const auto e = error_from_response(429, body);
-  CHECK(e.code == "quota_exceeded");
+  CHECK(wire_name(e.code) == "quota_exceeded");
   CHECK(e.per_day_quota);
   CHECK(e.message.starts_with("Gemini daily quota exceeded: You exceeded your current quota"));
   CHECK(e.message.ends_with("Try again tomorrow or use a key with a higher quota."));
@@ -166,7 +168,7 @@ TEST_CASE("error_from_response: the HTTP status decides, whatever the body") {
 
   SECTION("garbage or empty bodies still give a sensible message") {
     const auto gateway = error_from_response(502, "<html><body>502 Bad Gateway</body></html>");
-    CHECK(gateway.code == "upstream_unavailable");
+    CHECK(wire_name(gateway.code) == "upstream_unavailable");
     CHECK(gateway.message == "Gemini is unavailable. Try again in a moment.");
     CHECK(gateway.status.empty());
     CHECK(error_from_response(429, "").message ==
@@ -232,7 +234,7 @@ TEST_CASE("error_from_event: only an object with an error object") {
   const auto e = error_from_event(
       R"({"error":{"message":"Internal error encountered.","status":"INTERNAL"}})");
   REQUIRE(e);
-  CHECK(e->code == "upstream_unavailable");
+  CHECK(wire_name(e->code) == "upstream_unavailable");
   CHECK(e->message ==
         "Gemini is unavailable: Internal error encountered. Try again in a moment.");
   CHECK(e->detail == "INTERNAL: Internal error encountered");
@@ -299,7 +301,7 @@ TEST_CASE("redact: a short key does not garble ordinary words") {
 TEST_CASE("error_from_failure: the user's words, the operator's detail") {
   const auto out_of_fds = error_from_failure(
       FailedStep::connect, std::error_code(EMFILE, std::system_category()), "open a socket for 127.0.0.1:443", false);
-  CHECK(out_of_fds.code == "upstream_unavailable");
+  CHECK(wire_name(out_of_fds.code) == "upstream_unavailable");
   CHECK(out_of_fds.message == "chatrelay cannot open more connections right now; try again in a moment.");
   CHECK(out_of_fds.detail == "open a socket for 127.0.0.1:443 (EMFILE)");
   CHECK_FALSE(out_of_fds.lasting);
@@ -351,7 +353,7 @@ TEST_CASE("error_from_response survives mutated error bodies") {
       const auto e = error_from_response(c.http_status, body);
       // The status decides; only a 400 also needs the body (its reason) to say "invalid key".
       if (c.http_status == 400) {
-        CHECK((e.code == "invalid_api_key" || e.code == "bad_request"));
+        CHECK((wire_name(e.code) == "invalid_api_key" || wire_name(e.code) == "bad_request"));
       } else {
         CHECK(e.code == c.code);
       }

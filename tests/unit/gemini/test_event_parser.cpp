@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../error_code_text.hpp"
+
 #include "chatrelay/gemini/event_parser.hpp"
 #include "chatrelay/gemini/sse_decoder.hpp"
 #include "recordings.hpp"

@@ -1,5 +1,7 @@
 // Tests for gemini/retry_policy: what is retried, the jittered backoff, RetryInfo, the limits.
 #include <catch2/catch.hpp>
+
+#include "../error_code_text.hpp"
 #include <limits>
 
 #include "chatrelay/gemini/retry_policy.hpp"
@@ -12,7 +14,7 @@ namespace {
 UpstreamError error(const char* code, std::optional<double> retry_after_s = {},
                     bool per_day = false) {
   UpstreamError e;
-  e.code = code;
+  e.code = *chatrelay::error_code_from_wire(code);
   e.retry_after_s = retry_after_s;
   e.per_day_quota = per_day;
   return e;
