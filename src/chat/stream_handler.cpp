@@ -194,18 +194,17 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   };
 
   // The server's forced shutdown ends the upstream call; the stream then ends with an error chunk.
-  gemini::StopSignal stop;
-  ex.on_forced_shutdown([&stop] { stop.request(); });
-  struct Unhook {
-    http::Exchange& ex;
-    ~Unhook() { ex.on_forced_shutdown(nullptr); }
-  } unhook{ex};
   gemini::StreamOutcome outcome;
   bool too_large = false;
-  try {
-    outcome = co_await client_.stream(settings_.gemini.model, body, sink, ex.request_id(), &stop, send_head);
-  } catch (const AnswerTooLarge&) {
-    too_large = true;  // the upstream call is closed already: its frame is gone
+  if (ex.forced_end()) {
+    outcome.stopped = true;
+  } else {
+    try {
+      outcome = co_await client_.stream(settings_.gemini.model, body, sink, ex.request_id(), ex.forced_end_slot(),
+                                        send_head);
+    } catch (const AnswerTooLarge&) {
+      too_large = true;  // the upstream call is closed already: its frame is gone
+    }
   }
   m.upstream_duration.observe(seconds_between(call_start, clock::now()));
   out.clear();

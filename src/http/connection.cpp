@@ -100,7 +100,7 @@ void Connection::begin_shutdown() {
 void Connection::force_end() {
   forced_end_ = true;
   forced_until_ = clock::now() + Server::forced_end_allowance;
-  if (on_forced_) on_forced_();
+  forced_end_signal_.emit(asio::cancellation_type::terminal);
   // A write under way (a client that reads nothing) gets the allowance, not the write timeout.
   deadline_.expires_after(Server::forced_end_allowance);
 }
@@ -545,11 +545,6 @@ awaitable<void> Connection::finish_stream(std::string_view last) {
   } else {
     co_await write_buffers(bufs.data(), bufs.size());
   }
-}
-
-void Connection::on_forced_shutdown(std::function<void()> f) {
-  on_forced_ = std::move(f);
-  if (forced_end_ && on_forced_) on_forced_();
 }
 
 void Connection::log_request(int status, std::size_t bytes) {

@@ -27,8 +27,8 @@ class Connection final : public Exchange {
   // Server shutdown: close now when idle or still reading a request, else after the current
   // answer.
   void begin_shutdown();
-  // The shutdown grace period is over: runs the on_forced_shutdown callback, now and from now on,
-  // and gives what is still being written Server::forced_end_allowance.
+  // The shutdown grace period is over: emits the forced-end signal, and gives what is still being
+  // written Server::forced_end_allowance.
   void force_end();
   // The last step of a shutdown: closes the socket, whatever is pending on it.
   void close_now();
@@ -41,7 +41,8 @@ class Connection final : public Exchange {
   awaitable<void> start_stream(int status, std::string_view content_type, std::vector<http1::Header> headers) override;
   awaitable<void> write_chunk(std::string_view data) override;
   awaitable<void> finish_stream(std::string_view last = {}) override;
-  void on_forced_shutdown(std::function<void()> f) override;
+  asio::cancellation_slot forced_end_slot() override { return forced_end_signal_.slot(); }
+  bool forced_end() const override { return forced_end_; }
   std::size_t bytes_sent() const override { return body_bytes_; }
   std::string_view request_id() const override { return common_headers_.front().value; }
   std::chrono::steady_clock::time_point started_at() const override { return request_start_; }
@@ -129,7 +130,7 @@ class Connection final : public Exchange {
   bool closing_ = false;    // shutdown asked: close after the current answer
   bool client_gone_ = false;
   bool forced_end_ = false;
-  std::function<void()> on_forced_;
+  asio::cancellation_signal forced_end_signal_;
 };
 
 }  // namespace chatrelay::http

@@ -1,5 +1,5 @@
-// The Gemini streaming client: pooled TLS connections, request, incremental decoding into typed
-// events, retries before the first event, and timeouts (connect; request to first event; between
+// The Gemini streaming client: pooled TLS connections (pool.hpp), one Call per attempt (call.hpp)
+// decoding the answer into typed events (response_decoder.hpp), retries before the first event, and timeouts (connect; request to first event; between
 // events: only events count, never bare bytes). A failed call is logged (warn, with the request
 // id) in the operator's words; its UpstreamError's message is in the user's.
 #pragma once
@@ -20,28 +20,7 @@ struct StreamOutcome {
   std::optional<UpstreamError> error;  // empty: the upstream ended its answer normally
   int attempts = 0;                    // HTTP requests made (1 + retries)
   bool any_event = false;              // at least one event was handed to the sink
-  bool stopped = false;                // StopSignal::request() ended the call
-};
-
-// Ends a call early from outside (server shutdown): request() closes the call's upstream
-// connection or ends the wait it is in, and stream() returns with `stopped` set.
-class StopSignal {
- public:
-  void request() {
-    requested_ = true;
-    if (on_request_) on_request_();
-  }
-  bool requested() const { return requested_; }
-  // The running call says what request() must cancel (nullptr when it is between steps). A
-  // request made earlier runs `f` at once.
-  void on_request(std::function<void()> f) {
-    on_request_ = std::move(f);
-    if (requested_ && on_request_) on_request_();
-  }
-
- private:
-  std::function<void()> on_request_;
-  bool requested_ = false;
+  bool stopped = false;                // the stop slot ended the call
 };
 
 class Client {
@@ -64,9 +43,10 @@ class Client {
   // coroutine closes the upstream connection at once. Throws only on that cancellation (and what
   // the sink and `waiting` throw): an operation aborted for any other reason (asio reports a
   // socket it could not open so) is an upstream failure in the outcome. `request_id` goes on the
-  // call's log lines. Counts go to metrics::registry().
+  // call's log lines. Counts go to metrics::registry(). A signal on `stop` (the server's forced
+  // shutdown) ends the call with `stopped` set, so that the caller can still say so to its client.
   awaitable<StreamOutcome> stream(const std::string& model, const std::string& body, EventSink sink,
-                                  std::string_view request_id = {}, StopSignal* stop = nullptr,
+                                  std::string_view request_id = {}, asio::cancellation_slot stop = {},
                                   WaitHook waiting = {});
 
   // Closes pooled idle connections (shutdown).

@@ -39,9 +39,11 @@ class Exchange {
   // Sends `last` (when not empty) as one HTTP chunk and the terminating zero-length chunk, in
   // one write. Throws like write_chunk.
   virtual awaitable<void> finish_stream(std::string_view last = {}) = 0;
-  // Runs `f` when the server's shutdown grace period runs out (at once when it already has): the
-  // handler then ends its stream with an error chunk. One callback at a time; nullptr removes it.
-  virtual void on_forced_shutdown(std::function<void()> f) = 0;
+  // Emitted when the server's shutdown grace period runs out: connect it to the upstream call
+  // (gemini::Client::stream's stop), so that the handler can still end its stream with an error
+  // chunk. A slot connected after the emission is not called: check forced_end() first.
+  virtual asio::cancellation_slot forced_end_slot() = 0;
+  virtual bool forced_end() const = 0;
   // Bytes of body written so far (for the access log).
   virtual std::size_t bytes_sent() const = 0;
   // The request's id (the client's X-Request-Id when valid, else a new one), echoed in

@@ -1,0 +1,66 @@
+// One HTTP exchange with Gemini: a pooled or new connection, the request, and the answer read by
+// read into events, under the call's deadlines (connect, first event, between events). Private to
+// src/gemini; Client adds the retries.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "chatrelay/config/settings.hpp"
+#include "chatrelay/core/deadline.hpp"
+#include "chatrelay/gemini/client.hpp"
+#include "chatrelay/gemini/errors.hpp"
+#include "chatrelay/gemini/response_decoder.hpp"
+#include "pool.hpp"
+
+namespace chatrelay::gemini {
+
+class Call {
+ public:
+  // `read_buffer` is shared by every call on the loop: a call feeds what it read to its decoder
+  // before it next suspends.
+  Call(Pool& pool, const config::GeminiSettings& settings, EventParser& events, std::span<char> read_buffer);
+
+  // Runs the exchange. Gemini's errors, timeouts and I/O failures come back as the outcome's
+  // error; stop() as `stopped`. Throws what the sink and the wait hook throw, and
+  // operation_aborted when the awaiting coroutine itself was cancelled (its consumer left).
+  awaitable<StreamOutcome> run(const std::string& model, const std::string& body, Client::EventSink& sink,
+                               Client::WaitHook*& waiting);
+  // Ends the call, whatever step it is in (StreamOutcome::stopped), unless it already ended.
+  void stop();
+  // After run(): it failed on a pooled connection before any byte of an answer, the way a
+  // connection the server closed while idle fails; a fresh one may well succeed.
+  bool stale_connection() const { return reused_ && !decoder_.started() && failed_on_io_; }
+
+ private:
+  // The exchange itself; throws std::system_error for I/O failures and cancellation.
+  awaitable<StreamOutcome> exchange(const std::string& model, const std::string& body, Client::EventSink& sink,
+                                    Client::WaitHook*& waiting);
+  awaitable<void> write_request(const std::string& model, const std::string& body);
+  // Runs the caller's hook the first time the call is about to wait (then forgets it).
+  awaitable<void> wait_hook(Client::WaitHook*& waiting);
+  // Cancels whatever step is pending, and every later one.
+  void cancel();
+  void throw_if_cancelled() const;
+  UpstreamError timeout_error() const;
+
+  Pool& pool_;
+  const config::GeminiSettings& settings_;
+  std::span<char> read_buffer_;
+  ResponseDecoder decoder_;
+  Deadline deadline_;
+  std::optional<Pool::Dial> dial_;  // while connecting
+  std::unique_ptr<tls::ClientStream> conn_;
+  FailedStep step_ = FailedStep::connect;  // how far the call came, for the wording of a failure
+  std::size_t bytes_since_event_ = 0;      // answer bytes since the request or the last event
+  bool reused_ = false;
+  bool connected_ = false;
+  bool any_event_ = false;
+  bool in_consumer_ = false;  // in the sink or the wait hook: a failure there is the consumer's
+  bool cancelled_ = false;    // a wait that has not begun yet must not begin either
+  bool timed_out_ = false;
+  bool stopped_ = false;
+  bool failed_on_io_ = false;
+};
+
+}  // namespace chatrelay::gemini

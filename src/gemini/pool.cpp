@@ -1,0 +1,115 @@
+// Pool and Pool::Dial: reuse first; a new connection waits its turn at the handshake gate.
+#include "pool.hpp"
+
+#include <charconv>
+
+#include "chatrelay/core/metrics.hpp"
+
+namespace chatrelay::gemini {
+namespace {
+
+// New upstream connections being made at once. A handshake holds ~40 KB while it runs (OpenSSL's
+// handshake buffer, key exchange, the certificate chain) and a burst of a thousand new streams
+// would run them all at once: memory the allocator then keeps. The rest wait their turn, inside
+// their connect_timeout_s; the CPU (one loop) could not do them faster anyway.
+constexpr std::size_t max_concurrent_handshakes = 32;
+
+std::string address_text(const tcp::endpoint& ep) {
+  const auto a = ep.address();
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Pool::Pool(asio::io_context& io, const config::GeminiSettings& settings)
+    : io_(io),
+      settings_(settings),
+      endpoint_(parse_endpoint(settings.base_url)),
+      tls_(settings.ca_file),
+      handshakes_(io.get_executor(), max_concurrent_handshakes) {
+  asio::error_code ec;
+  const auto address = asio::ip::make_address(endpoint_.host, ec);
+  unsigned port = 0;
+  const auto* end = endpoint_.port.data() + endpoint_.port.size();
+  if (!ec && std::from_chars(endpoint_.port.data(), end, port).ptr == end && port <= 65535)
+    literal_.emplace(address, static_cast<unsigned short>(port));
+}
+
+std::unique_ptr<tls::ClientStream> Pool::take_idle() {
+  while (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    if (conn->idle_and_open()) return conn;
+  }
+  return nullptr;
+}
+
+void Pool::put_back(std::unique_ptr<tls::ClientStream> conn) {
+  if (idle_.size() >= settings_.pool_size || conn->cancelled()) return;
+  conn->release_buffers();  // an idle connection holds no record buffers
+  idle_.push_back(std::move(conn));
+}
+
+void Pool::Dial::throw_if_cancelled() const {
+  if (cancelled_) throw std::system_error(asio::error::operation_aborted, "Gemini call cancelled");
+}
+
+void Pool::Dial::cancel() {
+  cancelled_ = true;
+  resolver_.cancel();
+  if (turn_) turn_->cancel();
+  if (conn_) conn_->cancel();
+}
+
+awaitable<std::unique_ptr<tls::ClientStream>> Pool::Dial::run() {
+  throw_if_cancelled();
+  turn_.emplace(pool_.handshakes_);
+  co_await turn_->enter();
+  throw_if_cancelled();
+  const Endpoint& endpoint = pool_.endpoint_;
+  std::vector<tcp::endpoint> addresses;
+  if (pool_.literal_) {
+    addresses.push_back(*pool_.literal_);
+  } else {
+    auto [rec, results] = co_await resolver_.async_resolve(endpoint.host, endpoint.port, use_tuple);
+    if (rec) throw std::system_error(rec, "resolve " + endpoint.host);
+    throw_if_cancelled();
+    addresses.assign(results.begin(), results.end());
+  }
+  conn_ = std::make_unique<tls::ClientStream>(pool_.io_, pool_.tls_);
+  co_await connect_socket(addresses);
+  conn_->socket().set_option(tcp::no_delay(true));
+  std::string why;
+  if (auto hec = co_await conn_->handshake(endpoint.host, why)) {
+    certificate_rejected_ = conn_->peer_rejected();
+    throw std::system_error(hec, "TLS handshake with " + endpoint.host + ": " + why);
+  }
+  throw_if_cancelled();
+  auto& m = metrics::registry();
+  ++m.upstream_connections;
+  if (conn_->session_reused()) ++m.upstream_tls_resumed;
+  turn_.reset();  // the next handshake may start
+  co_return std::move(conn_);
+}
+
+// Tries each address in turn. The socket is opened here, not by asio's range connect, which
+// reports a socket it could not open (EMFILE) as operation_aborted, the same as a cancellation.
+awaitable<void> Pool::Dial::connect_socket(const std::vector<tcp::endpoint>& addresses) {
+  auto& socket = conn_->socket();
+  std::optional<std::system_error> failure;
+  for (const auto& address : addresses) {
+    throw_if_cancelled();
+    asio::error_code ec;
+    socket.close(ec);
+    socket.open(address.protocol(), ec);
+    if (ec) throw std::system_error(ec, "open a socket for " + address_text(address));  // no address can help
+    auto [cec] = co_await socket.async_connect(address, use_tuple);
+    if (!cec) co_return;
+    if (cec == asio::error::operation_aborted) throw std::system_error(cec, "connect " + address_text(address));
+    failure.emplace(cec, "connect " + address_text(address));
+  }
+  if (failure) throw *failure;
+  throw std::system_error(asio::error::host_not_found, "resolve " + pool_.endpoint_.host + ": no address");
+}
+
+}  // namespace chatrelay::gemini
