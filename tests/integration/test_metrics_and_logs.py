@@ -130,7 +130,9 @@ class MetricsListenerAddressTest(unittest.TestCase):
         # there (only this machine reaches it) it needs no token.
         with Chatrelay(env={"HOST": "127.0.0.2", "CHATRELAY_SERVER_AUTH_TOKENS": "0123456789abcdef-token"},
                        args=["--set", f"server.metrics_port={port}"]) as relay:
-            self.assertIn(f"metrics_url=http://127.0.0.1:{port}/metrics", relay.log_text())
+            # The log line comes on stderr, which is read apart from the stdout line that gave the port.
+            expected = f"metrics_url=http://127.0.0.1:{port}/metrics"
+            self.assertTrue(wait_until(lambda: expected in relay.log_text()), relay.log_text())
             self.assertTrue(self.get_metrics("127.0.0.1", port).startswith(b"HTTP/1.1 200"))
             with self.assertRaises(ConnectionRefusedError):
                 self.get_metrics("127.0.0.2", port)
