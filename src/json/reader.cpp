@@ -58,8 +58,9 @@ std::optional<std::int64_t> Value::integer() const noexcept {
   std::int64_t i = 0;
   if (e.get_int64().get(i) == simdjson::SUCCESS) return i;
   double d = 0;
-  if (e.get_double().get(d) == simdjson::SUCCESS && d == static_cast<double>(static_cast<std::int64_t>(d)) &&
-      d >= -9.2e18 && d <= 9.2e18)
+  // A whole double in range (checked before the conversion, which is undefined outside it).
+  if (e.get_double().get(d) == simdjson::SUCCESS && d >= -9.2e18 && d <= 9.2e18 &&
+      d == static_cast<double>(static_cast<std::int64_t>(d)))
     return static_cast<std::int64_t>(d);
   return std::nullopt;
 }
