@@ -163,6 +163,14 @@ class PageServing(unittest.TestCase):
         self.assertEqual(status, 405)
         self.assertEqual(one(headers, "allow"), "GET, HEAD")
 
+    def test_openapi_lists_the_page_routes(self):
+        _, _, body = self.get("/openapi.json")
+        paths = json.loads(body)["paths"]
+        for path in PAGES:
+            with self.subTest(path=path):
+                self.assertEqual(list(paths[path]), ["get"])
+                self.assertIn("200", paths[path]["get"]["responses"])
+
     def test_script_bundle_keeps_the_libraries_and_their_notices(self):
         _, headers, body = self.get("/ui/app.js")
         self.assertEqual(one(headers, "content-type"), "text/javascript; charset=utf-8")
