@@ -102,6 +102,7 @@
       return {message: 'This conversation is still answering an earlier message (in another tab?). ' +
                        'Wait until it has finished, then send again.'};
     }
+    detail = detail.slice(0, 300).replace(/\.$/, '');
     return {message: `chatrelay answered ${response.status}${detail ? ': ' + detail : ''}.`,
             retryAfter: Number(response.headers.get('Retry-After')) || 0};
   }

@@ -362,7 +362,7 @@ class PageRateLimitTest(PageCase):
         self.send("Too soon")
         self.wait("document.querySelector('.msg.assistant .error .countdown')", what="the 429")
         text = self.find(".msg.assistant .error").text
-        self.assertIn("chatrelay answered 429: Too many requests from this address; slow down.", text)
+        self.assertIn("chatrelay answered 429: Too many requests from this address; slow down.\n", text)
         left = int(self.js("return document.querySelector('.countdown').dataset.left"))
         self.assertTrue(1 <= left <= 50, left)
 
