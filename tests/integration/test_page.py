@@ -320,6 +320,27 @@ class PageChatTest(PageCase):
         self.assertLessEqual(self.js("return document.documentElement.scrollWidth"), 400)
         self.assert_clean()
 
+    def test_a_block_the_answer_never_closed_is_marked_truncated(self):
+        self.fake.set_scenarios(["max-tokens"])
+        self.send("A long page")
+        self.wait_answered()
+        self.assertFalse(self.js("return document.getElementById('artifact-truncated').hidden"))
+        self.assertIn("ended early: MAX_TOKENS", self.find(".msg.assistant .meta").text)
+        self.assertTrue(self.js("return document.querySelector('#artifact-code code').textContent")
+                        .startswith("<!DOCTYPE html>"))
+        self.assert_clean()
+
+    def test_light_and_dark(self):
+        def background(scheme):
+            browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                                           {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+            return self.js("return getComputedStyle(document.body).backgroundColor")
+        try:
+            self.assertEqual(background("light"), "rgb(250, 249, 245)")
+            self.assertEqual(background("dark"), "rgb(38, 38, 36)")
+        finally:
+            browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
     def test_labels_for_every_control(self):
         unlabelled = self.js("""
             return [...document.querySelectorAll('button, textarea, select, input, iframe')].filter(el => {
