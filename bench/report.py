@@ -210,6 +210,11 @@ def main():
     r = ratio(g("health-relay"), g("health-nginx"))
     row("/health unpinned, one wrk run each after a warm-up (diagnostic; the LOG_LEVEL=info and FastAPI rows run so too)", rps_cell(g("health-relay")),
         rps_cell(g("health-nginx")), rel_cell(r))
+    if g("health-relay-page"):
+        r = ratio(g("health-relay-page"), g("health-relay"))
+        row("/ (the chat page, gzipped as a browser asks for it) vs /health, chatrelay, one unpinned run each, "
+            "one after the other", rps_cell(g("health-relay-page")), rps_cell(g("health-relay")), rel_cell(r),
+            "≥ 0.7×", verdict(None if r is None else r >= 0.7))
     r = ratio(g("health-relay-info"), g("health-nginx"))
     row("/health, chatrelay at LOG_LEVEL=info (a log line per request) vs nginx", rps_cell(g("health-relay-info")),
         rps_cell(g("health-nginx")), rel_cell(r))

@@ -26,6 +26,7 @@
 #include "chatrelay/http/server.hpp"
 #include "chatrelay/memory/session_store.hpp"
 #include "chatrelay/tls/crypto.hpp"
+#include "chatrelay/ui/routes.hpp"
 #include "chatrelay_version.hpp"
 
 namespace cr = chatrelay;
@@ -156,6 +157,7 @@ int main(int argc, char** argv) {
     r.body = docs;
     return r;
   });
+  if (settings.server.ui) cr::ui::add_routes(router);  // the chat page at / (DESIGN.md §1)
   router.add_async("POST", "/api/chat/stream", [&](cr::http::Exchange& ex) { return chat(ex); },
                    /*stream_slot=*/true);
   router.add_async("GET", "/api/sessions/{id}", [&](cr::http::Exchange& ex) { return session_routes.get(ex); });

@@ -441,6 +441,9 @@ const Key table[] = {
      .allowed = "a host name or IP address for the metrics listener, such as 127.0.0.1 or 0.0.0.0",
      .assign = assign_text<server, &S::metrics_host, accept_host>,
      .show = show_plain<server, &S::metrics_host>},
+    {.section = "server", .name = "ui", .kind = Kind::boolean,
+     .allowed = "true or false", .assign = assign_plain<server, &S::ui>,
+     .show = show_plain<server, &S::ui>},
 
     {.section = "gemini", .name = "api_key", .kind = Kind::text,
      .allowed = "an API key without spaces or control characters, at most 512 characters",

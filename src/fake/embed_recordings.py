@@ -4,23 +4,8 @@ chatrelay-fake-gemini needs no data files. Usage: embed_recordings.py OUTPUT.cpp
 import os
 import sys
 
-
-def literal(data: bytes) -> str:
-    lines, line = [], []
-    for b in data:
-        c = chr(b)
-        if c in '"\\?':
-            line.append('\\' + c)
-        elif 0x20 <= b < 0x7F:
-            line.append(c)
-        else:
-            line.append('\\%03o' % b)  # octal: never swallows a following digit beyond three
-        if len(line) >= 96 or c == '\n':
-            lines.append('"' + ''.join(line) + '"')
-            line = []
-    if line or not lines:
-        lines.append('"' + ''.join(line) + '"')
-    return '\n      '.join(lines)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from cpp_literal import literal  # noqa: E402
 
 
 def main() -> None:

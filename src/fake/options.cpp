@@ -141,6 +141,8 @@ Scenarios:
   max-tokens-empty  the same, ending with finishReason MAX_TOKENS (the budget spent thinking)
   blank          text events of only newlines, then STOP
   large          twelve 512 KiB text events (a 6 MiB answer), STOP in the last
+  html           an answer with a ```html page whose script draws into it and sets
+                 body[data-ran], then a ```bash block (the chat page's tests and screenshot)
 
 Control endpoints (same port, JSON answers):
   GET    /__fake/stats       {"connections","handshakes","resumed","requests","open_streams",

@@ -14,12 +14,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::array<std::string_view, 33> names = {
+constexpr std::array<std::string_view, 34> names = {
     "normal",    "paced",     "long",      "code",    "thoughts",   "429",           "429-short",
     "400",       "bad-key",   "403",       "404",     "500",        "503",           "reset",
     "raw-error", "malformed", "no-finish", "blocked", "max-tokens", "safety",        "stall",
     "stall-headers", "drip-headers", "comments", "stall-comments", "endless", "flood", "bad-chunk",
-    "huge-event", "empty", "max-tokens-empty", "blank", "large"};
+    "huge-event", "empty", "max-tokens-empty", "blank", "large", "html"};
 
 // What proxies and some servers send to keep an idle stream open: a comment, no event.
 constexpr std::string_view keep_alive_comment = ": keep-alive\n\n";
@@ -88,6 +88,83 @@ Plan thoughts_then_nothing(std::string_view finish) {
                           R"(","index": 0}],"usageMetadata": {"promptTokenCount": 8,"totalTokenCount": 1032,)"
                           R"("promptTokensDetails": [{"modality": "TEXT","tokenCount": 8}],"thoughtsTokenCount": )"
                           R"(1024},"modelVersion": "gemini-2.5-flash","responseId": "ZmFrZS1nZW1pbmktcmVzcG9uc2U"})"));
+  return p.terminate();
+}
+
+// The `html` scenario's answer: a page whose script visibly runs (it draws the swatches, writes the
+// status line and sets body[data-ran]), then a second, shorter block. What the chat page at / and its
+// sandboxed preview are tested (and photographed) with.
+constexpr std::string_view html_answer = R"answer(Here is a small palette generator in one HTML file. Its script draws five swatches from a base hue; **Shuffle** picks a new one.
+
+```html
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Palette</title>
+<style>
+  body { margin: 0; min-height: 100vh; display: grid; place-items: center;
+         font: 16px system-ui, sans-serif; background: #1c1b22; color: #ecebf3; }
+  main { text-align: center; }
+  h1 { font-weight: 600; letter-spacing: .02em; }
+  #swatches { display: flex; gap: 12px; margin: 28px 0; }
+  .swatch { width: 64px; height: 128px; border-radius: 14px; display: flex;
+            align-items: flex-end; justify-content: center; padding-bottom: 10px;
+            font: 12px ui-monospace, monospace; color: #1c1b22;
+            box-shadow: 0 8px 24px rgba(0, 0, 0, .35); }
+  button { font: inherit; padding: 8px 22px; border: 0; border-radius: 999px;
+           background: #ecebf3; color: #1c1b22; cursor: pointer; }
+</style>
+</head>
+<body>
+<main>
+  <h1>Palette</h1>
+  <div id="swatches"></div>
+  <button id="shuffle">Shuffle</button>
+  <p id="status"></p>
+</main>
+<script>
+  const swatches = document.getElementById("swatches");
+  function draw(base) {
+    swatches.replaceChildren();
+    for (let i = 0; i < 5; i++) {
+      const hue = (base + i * 24) % 360;
+      const swatch = document.createElement("div");
+      swatch.className = "swatch";
+      swatch.style.background = `hsl(${hue} 70% ${76 - i * 5}%)`;
+      swatch.textContent = hue;
+      swatches.append(swatch);
+    }
+  }
+  document.getElementById("shuffle").addEventListener("click",
+    () => draw(Math.floor(Math.random() * 360)));
+  draw(190);
+  document.getElementById("status").textContent = "Drawn by the page's own script.";
+  document.body.dataset.ran = "yes";
+</script>
+</body>
+</html>
+```
+
+To open it from a local web server:
+
+```bash
+python3 -m http.server 8080
+```
+)answer";
+
+// `text` as text events of whole lines, about `size` bytes each; STOP in the last.
+Plan lines_stream(std::string_view text, std::size_t size) {
+  Plan p = Plan::stream();
+  int tokens = 0;
+  while (!text.empty()) {
+    std::size_t end = std::min(text.size(), size);
+    const auto nl = text.find('\n', end);
+    end = nl == std::string_view::npos ? text.size() : nl + 1;
+    tokens += 1 + static_cast<int>(end / 4);
+    p.add_event(text_event(text.substr(0, end), end == text.size() ? "STOP" : "", tokens));
+    text.remove_prefix(end);
+  }
   return p.terminate();
 }
 
@@ -242,6 +319,8 @@ Plan Scenarios::build(std::string_view name) const {
     const std::string piece(512 * 1024, 'x');
     for (int i = 0; i < 12; ++i) p.add_event(text_event(piece, i == 11 ? "STOP" : "", (i + 1) * 131072));
     p.terminate();
+  } else if (name == "html") {
+    p = lines_stream(html_answer, 160);
   } else if (name == "huge-event") {
     std::string text(20u << 20, 'x');
     p = Plan::stream();

@@ -248,7 +248,8 @@ std::optional<http1::Response> Connection::decide(const Route*& admitted) {
     route_label_ = "preflight";
     return preflight;
   }
-  if (auto refusal = server_.authenticate(req, principal_)) return refusal;
+  if (m.route && m.route->open) principal_.clear();  // the page's files: no token, no owner
+  else if (auto refusal = server_.authenticate(req, principal_)) return refusal;
   if (!m.route) {
     if (m.slash_redirect) {  // FastAPI's redirect_slashes, with the query kept
       http1::Response r;

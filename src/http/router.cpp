@@ -27,6 +27,12 @@ void Router::add(std::string method, std::string path, PlainHandler h) {
   add_route(std::move(method), std::move(path)).plain = std::move(h);
 }
 
+void Router::add_open(std::string method, std::string path, PlainHandler h) {
+  Route& r = add_route(std::move(method), std::move(path));
+  r.plain = std::move(h);
+  r.open = true;
+}
+
 void Router::add_async(std::string method, std::string path, AsyncHandler h, bool stream_slot) {
   Route& r = add_route(std::move(method), std::move(path));
   r.async = std::move(h);

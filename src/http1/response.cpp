@@ -12,6 +12,7 @@ std::string_view reason_phrase(int status) {
     case 100: return "Continue";
     case 200: return "OK";
     case 204: return "No Content";
+    case 304: return "Not Modified";
     case 307: return "Temporary Redirect";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
@@ -64,7 +65,9 @@ void serialize(const Response& r, ConnectionToken connection, bool head_only, st
                const std::vector<Header>& common) {
   append_status_line(r.status, out);
   if (!r.content_type.empty()) out.append("Content-Type: ").append(r.content_type).append("\r\n");
-  if (r.status != 204) {  // a 204 has no body and must not say how long it is (RFC 9110 §8.6)
+  // A 204 has no body and must not say how long it is; a 304 has none either, and a length it
+  // gave would have to be the 200's (RFC 9110 §8.6): neither says one.
+  if (r.status != 204 && r.status != 304) {
     char len[24];
     auto end = std::to_chars(len, len + sizeof len, r.body.size()).ptr;
     out.append("Content-Length: ").append(len, end).append("\r\n");

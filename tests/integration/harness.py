@@ -170,15 +170,16 @@ def rss_kib(pid):
 
 
 class FakeAndRelay:
-    """A unittest.TestCase mixin: one fake Gemini (FAKE_SCENARIO) and one chatrelay against it
-    (RELAY_ENV) for the whole class, as cls.fake and cls.relay."""
+    """A unittest.TestCase mixin: one fake Gemini (FAKE_SCENARIO, FAKE_ARGS) and one chatrelay
+    against it (RELAY_ENV) for the whole class, as cls.fake and cls.relay."""
     FAKE_SCENARIO = "normal"
+    FAKE_ARGS = ()
     RELAY_ENV = {}
 
     @classmethod
     def setUpClass(cls):
         from fake import FakeGemini
-        cls.fake = FakeGemini(scenario=cls.FAKE_SCENARIO)
+        cls.fake = FakeGemini(scenario=cls.FAKE_SCENARIO, extra_args=cls.FAKE_ARGS)
         try:
             cls.relay = Chatrelay(fake=cls.fake, env=cls.RELAY_ENV)
         except Exception:

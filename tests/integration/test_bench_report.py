@@ -74,6 +74,21 @@ class JudgedHealth(unittest.TestCase):
         self.assertEqual(cells[5], "**PASS**")
         self.assertEqual(row(report({"footprint.tsv": foot % 12100}), "RSS after the streams ended")[5], "**FAIL**")
 
+    def test_the_page_is_judged_against_health_from_the_same_process(self):
+        def wrk(name, rps):
+            return {f"wrk-health-{name}.out": 'BENCHJSON {"requests":%d,"duration_us":1000000,"bytes":1,"rps":%d,'
+                                                '"errors":{},"p50_us":400,"p90_us":500,"p99_us":900,"max_us":1000}\n'
+                                                % (rps, rps)}
+        files = {"order": "health-relay\nhealth-relay-page\n", **wrk("relay", 60000), **wrk("relay-page", 51000)}
+        cells = row(report(files), "/ (the chat page")
+        self.assertTrue(cells[1].startswith("51,000 req/s"), cells)
+        self.assertTrue(cells[2].startswith("60,000 req/s"), cells)
+        self.assertEqual(cells[3], "0.85×")
+        self.assertEqual(cells[5], "**PASS**")
+        files.update(wrk("relay-page", 30000))
+        self.assertEqual(row(report(files), "/ (the chat page")[5], "**FAIL**")
+        self.assertNotIn("| / (the chat page", report({"order": "health-relay\n", **wrk("relay", 60000)}))
+
     def test_no_results_no_verdict(self):
         md = report({})
         self.assertNotIn("| /health throughput", md)

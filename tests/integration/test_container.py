@@ -1,7 +1,7 @@
 """The FROM scratch image without Docker: the Dockerfile's final stage, rebuilt from its COPY lines
 into an empty root, runs the static chatrelay there (chroot, as the image's USER) against
-chatrelay-fake-gemini over verified TLS: /health, --healthcheck, a streamed answer through
-/etc/hosts and through DNS, and the CA bundle found the way the image's ENV says.
+chatrelay-fake-gemini over verified TLS: /health, --healthcheck, the chat page, a streamed answer
+through /etc/hosts and through DNS, and the CA bundle found the way the image's ENV says.
 
 The static binary comes from $CHATRELAY_STATIC_BIN (scripts/container-test builds it), or from
 $CHATRELAY_BIN when that one is static (a -Dstatic=true build). Without one, or without root (for
@@ -346,6 +346,19 @@ class ContainerImageTest(unittest.TestCase):
         self.assertEqual(self.fake.stats()['requests'], before + 1)
         self.assertEqual(relay.stop(), 0)
         self.assertEqual(relay.run(self.stage['healthcheck'], {'PORT': str(relay.port)}), 1)
+
+    def test_the_chat_page_is_in_the_binary(self):
+        # The page and its files come from the binary alone: the image holds no other file for it.
+        relay = self.start(self.root())
+        status, page = relay.request('GET', '/')
+        self.assertEqual(status, 200)
+        self.assertIn(b'<script src="/ui/app.js"', page)
+        status, script = relay.request('GET', '/ui/app.js')
+        self.assertEqual(status, 200)
+        for needle in (b'DOMPurify', b'marked', b"chatrelay's chat page"):
+            self.assertIn(needle, script)
+        self.assertEqual(relay.request('GET', '/ui/preview')[0], 200)
+        self.assertEqual(relay.request('GET', '/ui/app.css')[0], 200)
 
     def test_image_trust_store_refuses_an_unknown_ca(self):
         relay = self.start(self.root(), GEMINI_BASE_URL='https://localhost:%d' % self.fake.port)

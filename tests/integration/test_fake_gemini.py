@@ -20,7 +20,7 @@ BODY = {'contents': [{'role': 'user', 'parts': [{'text': 'Say hello'}]}]}
 SCENARIOS = ['normal', 'paced', 'long', 'code', 'thoughts', '429', '429-short', '400', 'bad-key', '403',
              '404', '500', '503', 'reset', 'raw-error', 'malformed', 'no-finish', 'blocked', 'max-tokens',
              'safety', 'stall', 'stall-headers', 'drip-headers', 'comments', 'stall-comments', 'endless',
-             'flood', 'bad-chunk', 'huge-event', 'empty', 'max-tokens-empty', 'blank', 'large']
+             'flood', 'bad-chunk', 'huge-event', 'empty', 'max-tokens-empty', 'blank', 'large', 'html']
 
 
 def recording(name):
@@ -181,6 +181,17 @@ class StreamingScenarios(FakeTestCase):
         events = self.assert_event_stream(self.play('blank'))
         self.assertEqual(''.join(texts(events)), '\n\n')
         self.assertEqual(finish_reasons(events)[-1], 'STOP')
+
+    def test_html_is_a_page_in_whole_lines(self):
+        events = self.assert_event_stream(self.play('html'))
+        self.assertGreater(len(events), 5)  # streamed, not one event
+        parts = texts(events)
+        self.assertTrue(all(p.endswith('\n') for p in parts), parts)
+        text = ''.join(parts)
+        self.assertEqual(text.count('```html\n<!DOCTYPE html>'), 1)
+        self.assertIn('document.body.dataset.ran = "yes";', text)
+        self.assertIn('```bash\n', text)
+        self.assertEqual(finish_reasons(events), [None] * (len(events) - 1) + ['STOP'])
 
     def test_large(self):
         events = self.assert_event_stream(self.play('large'))

@@ -5,6 +5,7 @@ build directory points at the real binaries and whose scripts/build does nothing
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -108,6 +109,21 @@ class RunScriptTest(unittest.TestCase):
         text = self.run_script(env={"HOST": "127.0.0.2"})
         self.assertIn("chatrelay listens on 127.0.0.2.", text)
         self.assertRegex(text, r"listening on http://127\.0\.0\.2:\d+")
+
+    def test_says_where_the_chat_page_is(self):
+        with socket.socket() as s:  # a port free a moment ago
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        text = self.run_script("--port", str(port))
+        self.assertIn("Open the chat page in a browser: http://localhost:%d/" % port, text)
+        text = self.run_script("--host", "127.0.0.1", "--port", str(port), env={"CHATRELAY_GEMINI_API_KEY": TEST_KEY})
+        self.assertIn("==> Open the chat page in a browser: http://localhost:%d/" % port, text)
+        self.assertIn('the address of chatrelay\'s "listening on" line', self.run_script())  # port 0
+
+    def test_no_page_no_word_of_it(self):
+        text = self.run_script("--host", "127.0.0.1", "--set", "server.ui=false", env={"CHATRELAY_GEMINI_API_KEY": TEST_KEY})
+        self.assert_real_gemini(text)
+        self.assertNotIn("chat page", text)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ struct ServerSettings {
   bool metrics = true;
   std::uint16_t metrics_port = 0;  // 0 = on the main port; else a separate listener on metrics_host
   std::string metrics_host = "127.0.0.1";  // private unless configured otherwise
+  // The chat page at / (DESIGN.md §1); false: / and the page's files are 404.
+  bool ui = true;
 };
 
 struct GeminiSettings {

@@ -26,12 +26,17 @@ struct Route {
   AsyncHandler async;
   // An async route that holds a chat stream: counts against server.max_streams_per_ip.
   bool stream_slot = false;
+  // Answers without a bearer token when server.auth_tokens is set: the chat page and its files,
+  // which a browser loads before the page can ask for a token, and which hold no one's data.
+  bool open = false;
 };
 
 class Router {
  public:
   // `path` is exact, or ends in a "{name}" segment that matches one non-empty segment.
   void add(std::string method, std::string path, PlainHandler h);
+  // The same, for a route that needs no token (Route::open).
+  void add_open(std::string method, std::string path, PlainHandler h);
   // A handler that awaits (a session lookup, a whole stream), run raced against the client
   // going away; `stream_slot`: it streams a chat answer (see Route::stream_slot).
   void add_async(std::string method, std::string path, AsyncHandler h, bool stream_slot = false);

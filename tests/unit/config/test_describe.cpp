@@ -13,7 +13,7 @@ namespace {
 const char* const all_keys[] = {
     "host", "port", "allowed_origins", "max_body_bytes", "max_header_bytes", "max_connections",
     "auth_tokens", "ip_rate_per_s", "ip_burst", "session_rate_per_s", "session_burst",
-    "max_streams_per_ip", "metrics", "metrics_port", "metrics_host",
+    "max_streams_per_ip", "metrics", "metrics_port", "metrics_host", "ui",
     "header_timeout_s", "body_timeout_s", "idle_timeout_s", "write_timeout_s", "shutdown_grace_s",
     "api_key", "model", "base_url", "ca_file", "system_prompt", "system_prompt_file",
     "temperature", "max_output_tokens", "thinking_budget", "include_thoughts",

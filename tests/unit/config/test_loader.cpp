@@ -107,6 +107,7 @@ TEST_CASE("environment: CHATRELAY_<SECTION>_<KEY> for every key, winning over sh
                             {"CHATRELAY_GEMINI_TEMPERATURE", "1"},
                             {"CHATRELAY_GEMINI_POOL_SIZE", "8"},
                             {"CHATRELAY_SERVER_METRICS_HOST", "0.0.0.0"},
+                            {"CHATRELAY_SERVER_UI", "false"},
                             {"CHATRELAY_MEMORY_SESSION_TTL_S", "600"},
                             {"CHATRELAY_LOG_LEVEL", "error"},
                             {"LOG_LEVEL", "debug"},
@@ -119,6 +120,7 @@ TEST_CASE("environment: CHATRELAY_<SECTION>_<KEY> for every key, winning over sh
   CHECK(s.gemini.temperature == 1.0);
   CHECK(s.gemini.pool_size == 8);
   CHECK(s.server.metrics_host == "0.0.0.0");
+  CHECK_FALSE(s.server.ui);
   CHECK(s.memory.session_ttl_s == 600);
   CHECK(s.log.level == chatrelay::LogLevel::error);
   CHECK(s.server.port == 2);

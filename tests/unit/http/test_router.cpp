@@ -69,3 +69,14 @@ TEST_CASE("methods() lists each route method once, in declaration order") {
   router.add("DELETE", "/api/sessions/{id}", ok);
   CHECK(router.methods() == "GET, POST, DELETE");
 }
+
+TEST_CASE("routes need a token unless added open") {
+  Router router;
+  router.add("GET", "/api/thing", ok);
+  router.add_open("GET", "/", ok);
+  REQUIRE(router.match("GET", "/").route != nullptr);
+  CHECK(router.match("GET", "/").route->open);
+  CHECK(router.match("HEAD", "/").route->open);
+  CHECK_FALSE(router.match("GET", "/api/thing").route->open);
+  CHECK(router.methods() == "GET");
+}
