@@ -77,6 +77,13 @@ class Chatrelay:
         finally:
             conn.close()
 
+    def metric(self, name, labels=""):
+        """The value of one sample on /metrics (`labels` as written there: '{outcome="complete"}'),
+        as an int, or None when there is no such sample."""
+        text = self.request("GET", "/metrics")[2].decode()
+        m = re.search(r"^%s%s (\d+)$" % (re.escape(name), re.escape(labels)), text, re.M)
+        return int(m.group(1)) if m else None
+
     def chat(self, messages, session_id=None, timeout=30, extra=None):
         """POSTs /api/chat/stream; returns (status, headers, list of NDJSON chunks or error body)."""
         body = {"messages": messages}
