@@ -155,6 +155,15 @@ def assistant(text):
     return {"role": "assistant", "content": text}
 
 
+def node_major():
+    """Node.js's major version, 0 when there is none (the SDK tests need 20 or later)."""
+    try:
+        out = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=10).stdout
+        return int(out.strip().lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return 0
+
+
 def wait_until(predicate, timeout=5.0, interval=0.005):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
