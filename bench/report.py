@@ -232,6 +232,9 @@ def main():
     a, b, r, pairs_note = judged_pairs("stream-relay", "stream-nginx")
     row("stream throughput (200 events/answer), chatrelay vs nginx as TLS reverse proxy" + pairs_note, a, b,
         rel_cell(r), "≥ 0.7×", verdict(None if r is None else r >= 0.7))
+    a, b, r, pairs_note = judged_pairs("stream-openai", "stream-ndjson")
+    row("stream throughput (200 events/answer), /v1/chat/completions (SSE chunks) vs /api/chat/stream (NDJSON), "
+        "the same chatrelay and upstream" + pairs_note, a, b, rel_cell(r), "≥ 0.9×", verdict(None if r is None else r >= 0.9))
     r = ratio(g("stream-relay"), g("stream-direct"))
     row("stream, chatrelay vs the fake Gemini direct over TLS (ceiling)", rps_cell(g("stream-relay")),
         rps_cell(g("stream-direct")), rel_cell(r))

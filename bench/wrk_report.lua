@@ -21,4 +21,14 @@ function M.done(summary, latency, extra)
   io.write("BENCHJSON {" .. table.concat(parts, ",") .. "}\n")
 end
 
+-- The "bad" and "checked" counts summed over every thread, for scripts that check each body.
+function M.checked(threads)
+  local b, c = 0, 0
+  for _, t in ipairs(threads) do
+    b = b + (t:get("bad") or 0)
+    c = c + (t:get("checked") or 0)
+  end
+  return { bad = b, checked = c }
+end
+
 return M

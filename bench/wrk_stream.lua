@@ -50,14 +50,5 @@ if check then
 end
 
 function done(summary, latency, requests)
-  local extra = {}
-  if check then
-    local b, c = 0, 0
-    for _, t in ipairs(threads) do
-      b = b + (t:get("bad") or 0)
-      c = c + (t:get("checked") or 0)
-    end
-    extra = { bad = b, checked = c }
-  end
-  report.done(summary, latency, extra)
+  report.done(summary, latency, check and report.checked(threads) or {})
 end

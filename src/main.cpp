@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <cstring>
@@ -27,6 +28,9 @@
 #include "chatrelay/memory/session_store.hpp"
 #include "chatrelay/tls/crypto.hpp"
 #include "chatrelay/ui/routes.hpp"
+#include "chatrelay/openai/completions_handler.hpp"
+#include "chatrelay/openai/errors.hpp"
+#include "chatrelay/openai/models.hpp"
 #include "chatrelay_version.hpp"
 
 namespace cr = chatrelay;
@@ -137,6 +141,12 @@ int main(int argc, char** argv) {
                                     mem.max_bytes, mem.max_session_bytes);
   cr::chat::StreamHandler chat(settings, *client, sessions);
   cr::chat::SessionsHandler session_routes(sessions);
+  // The OpenAI-compatible API (DESIGN.md §1): gemini.models, or the one model.
+  const auto started = std::chrono::system_clock::now().time_since_epoch();
+  cr::openai::ModelList models(settings.gemini.models.empty() ? std::vector<std::string>{settings.gemini.model}
+                                                              : settings.gemini.models,
+                               std::chrono::duration_cast<std::chrono::seconds>(started).count());
+  cr::openai::CompletionsHandler completions(settings, *client, models.names());
 
   cr::http::Router router;
   router.add("GET", "/health", [](const cr::http1::Message&) {
@@ -160,6 +170,13 @@ int main(int argc, char** argv) {
   if (settings.server.ui) cr::ui::add_routes(router);  // the chat page at / (DESIGN.md §1)
   router.add_async("POST", "/api/chat/stream", [&](cr::http::Exchange& ex) { return chat(ex); },
                    /*stream_slot=*/true);
+  router.refusals_under("/v1/", cr::openai::refusal);  // 401, 404, 429, ... in OpenAI's shape there
+  router.add_async("POST", "/v1/chat/completions", [&](cr::http::Exchange& ex) { return completions(ex); },
+                   /*stream_slot=*/true);
+  router.add("GET", "/v1/models", [&](const cr::http1::Message&) { return models.list(); });
+  router.add("GET", "/v1/models/{model}", [&](const cr::http1::Message& m) {
+    return models.one(m.path().substr(std::string_view("/v1/models/").size()));
+  });
   router.add_async("GET", "/api/sessions/{id}", [&](cr::http::Exchange& ex) { return session_routes.get(ex); });
   router.add_async("DELETE", "/api/sessions/{id}", [&](cr::http::Exchange& ex) { return session_routes.remove(ex); });
   auto metrics = [&](const cr::http1::Message&) {

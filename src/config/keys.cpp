@@ -267,13 +267,18 @@ void assign_origins(const Key& key, Settings& settings, const Value& value,
   settings.server.allowed_origins = std::move(origins);
 }
 
-std::optional<std::string> show_origins(const Settings& settings) {
+// ["a", "b"] as TOML writes an array of strings.
+std::string toml_array(const std::vector<std::string>& items) {
   std::string out = "[";
-  for (const auto& origin : settings.server.allowed_origins) {
+  for (const auto& item : items) {
     if (out.size() > 1) out += ", ";
-    out += quote(origin);
+    out += quote(item);
   }
   return out + "]";
+}
+
+std::optional<std::string> show_origins(const Settings& settings) {
+  return toml_array(settings.server.allowed_origins);
 }
 
 void assign_tokens(const Key& key, Settings& settings, const Value& value,
@@ -294,6 +299,23 @@ std::optional<std::string> show_tokens(const Settings& settings) {
   const auto n = settings.server.auth_tokens.size();
   if (n == 0) return std::nullopt;
   return std::to_string(n) + (n == 1 ? " token" : " tokens");
+}
+
+void assign_models(const Key& key, Settings& settings, const Value& value,
+                   const std::filesystem::path&) {
+  const auto* list = std::get_if<std::vector<std::string>>(&value);
+  if (list == nullptr || list->empty()) reject(key, value);
+  std::vector<std::string> models;
+  for (std::string model : *list) {
+    if (!accept_model(model)) reject(key, model);
+    if (std::ranges::find(models, model) == models.end()) models.push_back(std::move(model));
+  }
+  settings.gemini.models = std::move(models);
+}
+
+std::optional<std::string> show_models(const Settings& settings) {
+  if (settings.gemini.models.empty()) return std::nullopt;
+  return toml_array(settings.gemini.models);
 }
 
 std::optional<std::string> show_api_key(const Settings& settings) {
@@ -453,6 +475,10 @@ const Key table[] = {
      .allowed = "a model name of letters, digits, '.', '-' and '_', such as gemini-2.5-flash",
      .legacy_env = "GEMINI_MODEL", .assign = assign_text<gemini, &G::model, accept_model>,
      .show = show_plain<gemini, &G::model>},
+    {.section = "gemini", .name = "models", .kind = Kind::text_list,
+     .allowed = "a non-empty array of model names like \"gemini-2.5-flash\" (letters, digits, '.', "
+                "'-' and '_')",
+     .unset_note = "not set: [model], the model above", .assign = assign_models, .show = show_models},
     {.section = "gemini", .name = "base_url", .kind = Kind::text,
      .allowed = "an https:// URL with a host and no query, such as "
                 "https://generativelanguage.googleapis.com (http:// is refused: Gemini is spoken "

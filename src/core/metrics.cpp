@@ -115,6 +115,12 @@ std::string Registry::render() const {
   sample(out, "chatrelay_chat_streams_total", "outcome=\"client_gone\"", streams_disconnected);
   single(out, "chatrelay_chat_tokens_streamed_total", "counter", "Token chunks sent to clients.", tokens_streamed);
   single(out, "chatrelay_chat_stream_bytes_total", "counter", "NDJSON bytes sent to clients.", stream_bytes);
+  single(out, "chatrelay_openai_completions_active", "gauge",
+         "/v1/chat/completions answers in progress now (streamed or not).", completions_active);
+  header(out, "chatrelay_openai_completions_total", "counter", "/v1/chat/completions answers ended, by outcome.");
+  sample(out, "chatrelay_openai_completions_total", "outcome=\"complete\"", completions_complete);
+  sample(out, "chatrelay_openai_completions_total", "outcome=\"error\"", completions_error);
+  sample(out, "chatrelay_openai_completions_total", "outcome=\"client_gone\"", completions_disconnected);
   header(out, "chatrelay_added_ttft_seconds", "histogram",
          "Time to first token as the client sees it minus Gemini's own time to first event.");
   added_ttft.render(out, "chatrelay_added_ttft_seconds");

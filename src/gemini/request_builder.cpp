@@ -57,11 +57,21 @@ std::string RequestBodyBuilder::finish(const GenerationOptions& options, std::sp
   if (any_instruction) body_.append("]}");
 
   const bool thinking = options.thinking_budget || options.include_thoughts;
-  if (options.temperature || options.max_output_tokens || thinking) {
+  const bool stops = !options.stop_sequences.empty();
+  if (options.temperature || options.top_p || options.max_output_tokens || stops || thinking) {
     std::string config;
     json::ObjectWriter generation(config);
     if (options.temperature) generation.number("temperature", *options.temperature);
+    if (options.top_p) generation.number("topP", *options.top_p);
     if (options.max_output_tokens) generation.number("maxOutputTokens", *options.max_output_tokens);
+    if (stops) {
+      std::string list = "[";
+      for (const std::string& stop : options.stop_sequences) {
+        if (list.size() > 1) list.push_back(',');
+        json::append_string(list, stop);
+      }
+      generation.raw("stopSequences", list.append("]"));
+    }
     if (thinking) {
       std::string thinking_config;
       json::ObjectWriter writer(thinking_config);

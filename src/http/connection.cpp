@@ -260,16 +260,17 @@ std::optional<http1::Response> Connection::decide(const Route*& admitted) {
       r.header("Location", std::move(location));
       return r;
     }
-    if (m.allow.empty()) return http1::json_error(404, "Not Found");
-    auto r = http1::json_error(405, "Method Not Allowed");
+    const auto& router = server_.router();
+    if (m.allow.empty()) return router.refusal(path, 404, "Not Found");
+    auto r = router.refusal(path, 405, "Method Not Allowed");
     r.header("Allow", std::move(m.allow));
     return r;
   }
   if (!parser_.message_complete() && req.content_length.value_or(0) > body_limit(*m.route))
-    return http1::json_error(413, "Request body too large");
+    return server_.router().refusal(path, 413, "Request body too large");
   if (m.route->stream_slot) {
     if (!server_.open_stream(client_)) {
-      auto r = http1::json_error(429, "Too many concurrent streams from this address; wait for one to finish.");
+      auto r = server_.router().refusal(path, 429, "Too many concurrent streams from this address; wait for one to finish.");
       r.header("Retry-After", "1");
       return r;
     }
@@ -337,8 +338,10 @@ awaitable<void> Connection::refuse_unreadable(ReadOutcome outcome) {
   // A head that never completed still names the request by what of it was read: its Origin
   // (CORS, so that a browser can read the status) and X-Request-Id (MessageParser keeps both).
   if (!request_open_) start_request();
-  http1::Response r = outcome == ReadOutcome::timed_out ? http1::json_error(408, "Request timeout")
-                                                 : http1::json_error(parser_.error_status(), parser_.error_reason());
+  const auto& router = server_.router();
+  const auto path = parser_.message().path();
+  http1::Response r = outcome == ReadOutcome::timed_out ? router.refusal(path, 408, "Request timeout")
+                                                 : router.refusal(path, parser_.error_status(), parser_.error_reason());
   r.close = true;
   keep_alive_ = false;
   linger_ = true;
@@ -386,7 +389,8 @@ awaitable<void> Connection::run_stream(const Route& route) {
     stream_slot_ = false;
   }
   if (!finished || client_gone_) keep_alive_ = false;
-  if (!responded_ && !client_gone_) co_await respond(http1::json_error(500, "Internal Server Error"));
+  if (!responded_ && !client_gone_)
+    co_await respond(server_.router().refusal(parser_.message().path(), 500, "Internal Server Error"));
 }
 
 awaitable<void> Connection::watch_client() {

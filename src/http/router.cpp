@@ -71,4 +71,14 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   return m;
 }
 
+void Router::refusals_under(std::string prefix, RefusalWriter writer) {
+  refusal_writers_.emplace_back(std::move(prefix), std::move(writer));
+}
+
+http1::Response Router::refusal(std::string_view path, int status, std::string_view message) const {
+  for (const auto& [prefix, writer] : refusal_writers_)
+    if (path.starts_with(prefix)) return writer(status, message);
+  return http1::json_error(status, message);
+}
+
 }  // namespace chatrelay::http

@@ -96,7 +96,7 @@ awaitable<void> Server::accept_on(tcp::acceptor& acceptor) {
 std::optional<http1::Response> Server::check_rate(std::string_view path, const std::string& client) {
   if (path == "/health") return std::nullopt;  // liveness stays open for probes
   if (auto wait = ip_limiter_.acquire(client)) {
-    http1::Response r = http1::json_error(429, "Too many requests from this address; slow down.");
+    http1::Response r = router_.refusal(path, 429, "Too many requests from this address; slow down.");
     r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
     return r;
   }
@@ -120,7 +120,7 @@ std::optional<http1::Response> Server::check_token(const http1::Message& request
     }
   }
   if (ok) return std::nullopt;
-  http1::Response r = http1::json_error(401, "Not authenticated");
+  http1::Response r = router_.refusal(request.path(), 401, "Not authenticated");
   r.header("WWW-Authenticate", auth.empty() ? "Bearer" : "Bearer error=\"invalid_token\"");
   return r;
 }

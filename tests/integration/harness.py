@@ -77,6 +77,13 @@ class Chatrelay:
         finally:
             conn.close()
 
+    def metric(self, name, labels=""):
+        """The value of one sample on /metrics (`labels` as written there: '{outcome="complete"}'),
+        as an int, or None when there is no such sample."""
+        text = self.request("GET", "/metrics")[2].decode()
+        m = re.search(r"^%s%s (\d+)$" % (re.escape(name), re.escape(labels)), text, re.M)
+        return int(m.group(1)) if m else None
+
     def chat(self, messages, session_id=None, timeout=30, extra=None):
         """POSTs /api/chat/stream; returns (status, headers, list of NDJSON chunks or error body)."""
         body = {"messages": messages}
@@ -146,6 +153,15 @@ def user(text):
 
 def assistant(text):
     return {"role": "assistant", "content": text}
+
+
+def node_major():
+    """Node.js's major version, 0 when there is none (the SDK tests need 20 or later)."""
+    try:
+        out = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=10).stdout
+        return int(out.strip().lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return 0
 
 
 def wait_until(predicate, timeout=5.0, interval=0.005):

@@ -89,6 +89,29 @@ class JudgedHealth(unittest.TestCase):
         self.assertEqual(row(report(files), "/ (the chat page")[5], "**FAIL**")
         self.assertNotIn("| / (the chat page", report({"order": "health-relay\n", **wrk("relay", 60000)}))
 
+    def test_v1_stream_throughput_is_judged_against_ndjson_within_ten_percent(self):
+        def run(rps):
+            return ('BENCHJSON {"requests":%d,"duration_us":10000000,"bytes":1,"rps":%.1f,"errors":{"connect":0,'
+                    '"read":0,"write":0,"status":0,"timeout":0},"p50_us":1000,"p90_us":2000,"p99_us":3000,'
+                    '"max_us":4000,"mean_us":1500.0}\n' % (rps * 10, rps))
+
+        def judged(pairs):
+            files, order = {}, []
+            for i, (openai, ndjson) in enumerate(pairs, 1):
+                sfx = "" if i == 1 else f"-r{i}"
+                files[f"wrk-stream-openai{sfx}.out"] = run(openai)
+                files[f"wrk-stream-ndjson{sfx}.out"] = run(ndjson)
+                order += [f"stream-openai{sfx}", f"stream-ndjson{sfx}"]
+            files["order"] = "\n".join(order) + "\n"
+            return row(report(files), "stream throughput (200 events/answer), /v1/chat/completions")
+
+        cells = judged([(950, 1000), (900, 1000)])
+        self.assertEqual(cells[3], "0.93×")  # the ratio of the mean rates: 925 / 1000
+        self.assertEqual(cells[4], "≥ 0.9×")
+        self.assertEqual(cells[5], "**PASS**")
+        self.assertIn("each pair's own ratio: 0.95×, 0.90×", cells[0])
+        self.assertEqual(judged([(890, 1000), (880, 1000)])[5], "**FAIL**")
+
     def test_no_results_no_verdict(self):
         md = report({})
         self.assertNotIn("| /health throughput", md)

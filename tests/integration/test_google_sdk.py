@@ -6,16 +6,9 @@ import subprocess
 import unittest
 
 from fake import FakeGemini
+from harness import node_major
 
 SDK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sdk")
-
-
-def node_major():
-    try:
-        out = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=10).stdout
-        return int(out.strip().lstrip("v").split(".")[0])
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return 0
 
 
 @unittest.skipUnless(shutil.which("npm") and node_major() >= 20, "Node.js >= 20 with npm is needed")

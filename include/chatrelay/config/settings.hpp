@@ -41,6 +41,8 @@ struct ServerSettings {
 struct GeminiSettings {
   std::optional<std::string> api_key;  // secret: masked everywhere
   std::string model = "gemini-2.5-flash";
+  // The models /v1 clients may ask for (DESIGN.md §1, OpenAI-compatible API); empty: [model].
+  std::vector<std::string> models;
   std::string base_url = "https://generativelanguage.googleapis.com";
   std::optional<std::string> ca_file;  // empty = system trust store
   std::string system_prompt;           // filled with the default coding prompt by the loader

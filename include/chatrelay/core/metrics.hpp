@@ -42,6 +42,11 @@ struct Registry {
   std::uint64_t tokens_streamed = 0;       // token chunks written
   std::uint64_t stream_bytes = 0;          // NDJSON bytes written
   Histogram added_ttft;                    // our time to first token minus Gemini's
+  // OpenAI-compatible API: /v1/chat/completions answers, streamed or not
+  std::int64_t completions_active = 0;
+  std::uint64_t completions_complete = 0;
+  std::uint64_t completions_error = 0;
+  std::uint64_t completions_disconnected = 0;
   // Upstream
   Histogram upstream_duration;             // whole call, first request to end of stream
   Histogram upstream_ttft;                 // request sent to first event

@@ -17,7 +17,9 @@ struct GenerationOptions {
   // about omitted members that have none).
   std::string system_prompt = {};  // empty: none
   std::optional<double> temperature = {};
+  std::optional<double> top_p = {};
   std::optional<std::int64_t> max_output_tokens = {};
+  std::vector<std::string> stop_sequences = {};
   std::optional<std::int64_t> thinking_budget = {};  // 0 is sent: it turns thinking off
   bool include_thoughts = false;
 };

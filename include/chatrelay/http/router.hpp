@@ -16,6 +16,9 @@ namespace chatrelay::http {
 
 using PlainHandler = std::function<http1::Response(const http1::Message&)>;
 using AsyncHandler = std::function<awaitable<void>(Exchange&)>;
+// Writes a refusal the server makes itself (401, 404, 405, 413, 429, ...) with `message` in the
+// body shape a family of routes promises its clients.
+using RefusalWriter = std::function<http1::Response(int status, std::string_view message)>;
 
 struct Route {
   std::string method;
@@ -54,11 +57,17 @@ class Router {
   // preflight allows.
   const std::string& methods() const { return methods_; }
 
+  // Refusals for paths under `prefix` ("/v1/"), matched or not, are written by `writer`; elsewhere
+  // they are FastAPI's {"detail":"…"} (DESIGN.md §1).
+  void refusals_under(std::string prefix, RefusalWriter writer);
+  http1::Response refusal(std::string_view path, int status, std::string_view message) const;
+
  private:
   Route& add_route(std::string method, std::string path);
 
   std::vector<Route> routes_;
   std::string methods_;
+  std::vector<std::pair<std::string, RefusalWriter>> refusal_writers_;
 };
 
 }  // namespace chatrelay::http

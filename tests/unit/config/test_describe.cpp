@@ -15,7 +15,7 @@ const char* const all_keys[] = {
     "auth_tokens", "ip_rate_per_s", "ip_burst", "session_rate_per_s", "session_burst",
     "max_streams_per_ip", "metrics", "metrics_port", "metrics_host", "ui",
     "header_timeout_s", "body_timeout_s", "idle_timeout_s", "write_timeout_s", "shutdown_grace_s",
-    "api_key", "model", "base_url", "ca_file", "system_prompt", "system_prompt_file",
+    "api_key", "model", "models", "base_url", "ca_file", "system_prompt", "system_prompt_file",
     "temperature", "max_output_tokens", "thinking_budget", "include_thoughts",
     "connect_timeout_s", "first_byte_timeout_s", "max_retries", "max_retry_wait_s", "pool_size",
     "max_history_messages", "max_sessions", "session_ttl_s", "max_bytes", "max_session_bytes",
@@ -44,6 +44,7 @@ TEST_CASE("describe: every key appears, set or commented") {
   }
   CHECK(has_line_starting(text, "# api_key = (not set)"));
   CHECK(has_line_starting(text, "# temperature = (not set: the model's default)"));
+  CHECK(has_line_starting(text, "# models = (not set: [model], the model above)"));
   CHECK(has_line_starting(text, "port = 8000"));
   CHECK(has_line_starting(text, "header_timeout_s = 10.0"));
   CHECK(has_line_starting(text, "allowed_origins = [\"http://localhost:5173\"]"));

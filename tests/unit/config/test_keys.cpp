@@ -248,6 +248,24 @@ TEST_CASE("keys: model names") {
   }
 }
 
+TEST_CASE("keys: models is a non-empty list of model names, duplicates dropped") {
+  TempDir dir;
+  const auto models = [&](const std::string& value) {
+    return load_line(dir, "gemini", "models = " + value).settings.gemini.models;
+  };
+  CHECK(config_test::load_in(dir).settings.gemini.models.empty());  // unset: [gemini.model]
+  CHECK(models(R"(["gemini-2.5-pro", "models/fake-normal", "gemini-2.5-pro"])") ==
+        std::vector<std::string>{"gemini-2.5-pro", "fake-normal"});
+  for (const char* bad : {"[]", "\"gemini-2.5-pro\"", "[\"a/b\"]", "[\"\"]", "[1]"}) {
+    INFO(bad);
+    CHECK_THAT(error_line(dir, "gemini", std::string("models = ") + bad),
+               Catch::Contains("gemini.models: expected a non-empty array of model names"));
+  }
+  dir.write("config.toml", "");  // the loop above left a bad file behind
+  const auto from_env = config_test::load_in(dir, {}, {{"CHATRELAY_GEMINI_MODELS", "fake-normal, fake-429"}});
+  CHECK(from_env.settings.gemini.models == std::vector<std::string>{"fake-normal", "fake-429"});
+}
+
 TEST_CASE("keys: api_key errors never echo the key") {
   TempDir dir;
   const std::string message = error_line(dir, "gemini", "api_key = \"AIza secret key\"");

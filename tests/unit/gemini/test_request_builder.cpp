@@ -68,6 +68,9 @@ TEST_CASE("build_request_body: systemInstruction and generationConfig only when 
         contents + R"(,"generationConfig":{"thinkingConfig":{"thinkingBudget":0}}})");
   CHECK(build_request_body(hi, {.include_thoughts = true}) ==
         contents + R"(,"generationConfig":{"thinkingConfig":{"includeThoughts":true}}})");
+  CHECK(build_request_body(hi, {.top_p = 0.5}) == contents + R"(,"generationConfig":{"topP":0.5}})");
+  CHECK(build_request_body(hi, {.stop_sequences = {"END", "\"q\""}}) ==
+        contents + R"(,"generationConfig":{"stopSequences":["END","\"q\""]}})");
   CHECK(build_request_body(hi, {.system_prompt = "S",
                                 .temperature = 1.25,
                                 .max_output_tokens = 8192,

@@ -80,3 +80,21 @@ TEST_CASE("routes need a token unless added open") {
   CHECK_FALSE(router.match("GET", "/api/thing").route->open);
   CHECK(router.methods() == "GET");
 }
+
+TEST_CASE("refusals under a declared prefix are written by its writer, elsewhere FastAPI's") {
+  Router r;
+  r.refusals_under("/v1/", [](int status, std::string_view message) {
+    http1::Response out;
+    out.status = status;
+    out.body = "custom:" + std::string(message);
+    return out;
+  });
+  const auto v1 = r.refusal("/v1/anything/at/all", 429, "slow down");
+  CHECK(v1.status == 429);
+  CHECK(v1.body == "custom:slow down");
+  const auto other = r.refusal("/api/chat/stream", 401, "Not authenticated");
+  CHECK(other.status == 401);
+  CHECK(other.body == R"({"detail":"Not authenticated"})");
+  CHECK(r.refusal("/v1", 404, "Not Found").body == R"({"detail":"Not Found"})");  // not under "/v1/"
+  CHECK(r.refusal("", 400, "Bad Request").body == R"({"detail":"Bad Request"})");
+}
