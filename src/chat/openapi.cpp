@@ -3,6 +3,7 @@
 
 namespace chatrelay::chat {
 
+// One literal, the document itself, with the version put in: long because the document is.
 std::string openapi_document(const std::string& version) {
   std::string doc = R"json({"openapi":"3.1.0",
 "info":{"title":"chatrelay","version":"@VERSION@","description":"Streams Gemini answers to a chat frontend as NDJSON, and serves the same Gemini models through an OpenAI-compatible API under /v1. Each line of a 200 answer from /api/chat/stream is one StreamChunk; the last one is always a CompleteChunk or an ErrorChunk. Request bodies are read as FastAPI reads them: JSON when the Content-Type is absent, application/json or application/*+json; anything else, and invalid JSON, is a 422."},

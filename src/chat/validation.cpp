@@ -158,18 +158,8 @@ std::optional<std::string_view> check_message(const json::Value& value, const Lo
   return content_text;
 }
 
-void check_messages(std::optional<json::Value> value, Errors& errors, ChatRequest& request) {
-  Loc loc = Loc{}.key("messages");
-  if (!value) {
-    add_missing(errors, loc);
-    return;
-  }
-  const auto size = value->size();
-  if (!size) {
-    errors.add(loc, "list_type", "Input should be a valid list");
-    return;
-  }
-  const std::size_t count = *size;
+// FastAPI's too_short / too_long for the messages list: false when its length is out of bounds.
+bool check_length(const Loc& loc, std::size_t count, Errors& errors) {
   auto length_ctx = [&](std::string_view bound_name, std::size_t bound) {
     std::string ctx;
     json::ObjectWriter(ctx)
@@ -182,15 +172,30 @@ void check_messages(std::optional<json::Value> value, Errors& errors, ChatReques
   if (count < 1) {
     errors.add(loc, "too_short", "List should have at least 1 item after validation, not 0",
                length_ctx("min_length", 1));
-    return;
+    return false;
   }
   if (count > max_messages) {
     errors.add(loc, "too_long",
                "List should have at most " + std::to_string(max_messages) +
                    " items after validation, not " + std::to_string(count),
                length_ctx("max_length", max_messages));
+    return false;
+  }
+  return true;
+}
+
+void check_messages(std::optional<json::Value> value, Errors& errors, ChatRequest& request) {
+  Loc loc = Loc{}.key("messages");
+  if (!value) {
+    add_missing(errors, loc);
     return;
   }
+  const auto size = value->size();
+  if (!size) {
+    errors.add(loc, "list_type", "Input should be a valid list");
+    return;
+  }
+  if (!check_length(loc, *size, errors)) return;
   std::size_t i = 0;
   std::optional<MessageRole> role;
   // The last user or model message, as far as it is known: an invalid role after it could be either.

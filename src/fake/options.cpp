@@ -70,6 +70,7 @@ ParsedArgs parse_args(int argc, char** argv) {
   return parsed;
 }
 
+// One literal: the --help text, long because the options are many.
 std::string usage() {
   return R"(chatrelay-fake-gemini: a local stand-in for Gemini's streamGenerateContent API over TLS,
 playing scripted scenarios in Google's exact wire format. No API key, no internet.

@@ -229,6 +229,8 @@ std::shared_ptr<const Plan> Scenarios::model_not_found(std::string_view model) c
   return std::make_shared<const Plan>(Plan::error(404, wire::error_json(404, message, "NOT_FOUND")));
 }
 
+// One branch per scenario, read as a table (its names are listed in usage()): long because the
+// scenarios are many, each only a few lines.
 Plan Scenarios::build(std::string_view name) const {
   const auto delay = options_.delay;
   Plan p;

@@ -145,9 +145,8 @@ std::list<Connection*>::iterator Server::attach(Connection* c) {
 
 namespace {
 // How long the server must have had no connection before it gives back what the last burst took.
-// Not much less: the pages given back are faulted in again by the next burst. With half a second,
-// rounds of 100 streams (bench/streamload.py latency, a 20 ms upstream) had their time to first
-// token p99 at 27-37 ms instead of 23 ms: each round found its memory given back.
+// Not much less: the pages given back are faulted in again by the next burst, which then pays for
+// them in its time to first token (bench/RESULTS.md, the latency rounds).
 constexpr std::chrono::seconds give_back_after(5);
 }  // namespace
 
