@@ -5,7 +5,6 @@
 #include <llhttp.h>
 
 #include <cassert>
-#include <cstring>
 
 namespace chatrelay::http1 {
 
