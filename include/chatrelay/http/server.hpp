@@ -41,7 +41,7 @@ class Server {
 
   // Graceful shutdown (DESIGN.md §4): stop accepting, close idle connections and those still
   // reading a request, let running answers go on for up to shutdown_grace_s, then ask streams to
-  // end (Exchange::on_forced_shutdown) and give them forced_end_allowance to write it; then close
+  // end (Exchange::forced_end_slot) and give them forced_end_allowance to write it; then close
   // what is left. `on_drained` runs once no connection is left.
   void shutdown(std::function<void()> on_drained);
   // After the grace period: how long a stream has to write its last chunk before it is cut.
