@@ -14,43 +14,7 @@ using namespace std::chrono_literals;
 using redis::Client;
 using redis::Reply;
 
-// Catch2 v2 has no SKIP: the test passes with a warning when the package is missing.
-#define REQUIRE_REDIS_SERVER()                       \
-  do {                                               \
-    if (!RedisServer::available()) {                 \
-      WARN("skipped: no /usr/bin/redis-server");     \
-      return;                                        \
-    }                                                \
-  } while (false)
-
 namespace {
-
-// Runs `a` on `io` until it finishes (the client's own coroutines keep the loop busy).
-template <typename T>
-T run(asio::io_context& io, awaitable<T> a) {
-  std::optional<T> result;
-  std::exception_ptr error;
-  bool done = false;
-  asio::co_spawn(io, std::move(a), [&](std::exception_ptr e, T v) {
-    error = e;
-    if (!e) result = std::move(v);
-    done = true;
-  });
-  while (!done) io.run_one();
-  if (error) std::rethrow_exception(error);
-  return std::move(*result);
-}
-
-void run_void(asio::io_context& io, awaitable<void> a) {
-  std::exception_ptr error;
-  bool done = false;
-  asio::co_spawn(io, std::move(a), [&](std::exception_ptr e) {
-    error = e;
-    done = true;
-  });
-  while (!done) io.run_one();
-  if (error) std::rethrow_exception(error);
-}
 
 redis::ClientOptions options(std::uint16_t port, std::string password = {}) {
   redis::ClientOptions o;
