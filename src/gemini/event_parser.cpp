@@ -1,6 +1,9 @@
 // Gemini stream events (GenerateContentResponse JSON) → EventData, read through json::Reader.
 #include "chatrelay/gemini/event_parser.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include <string>
 #include <utility>
 
@@ -149,6 +152,12 @@ EventParser::Result EventParser::parse(std::string_view data, EventData& out) {
   if (!seen.block_reason) out.block_reason.reset();
   if (!seen.model_version) out.model_version.reset();
   return ok ? Result::ok : Result::malformed;
+}
+
+bool is_policy_stop(std::string_view finish_reason) {
+  static constexpr std::array<std::string_view, 7> policy = {
+      "SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY", "LANGUAGE"};
+  return std::ranges::find(policy, finish_reason) != policy.end();
 }
 
 }  // namespace chatrelay::gemini

@@ -1,19 +1,13 @@
 // Gemini's end of an answer in OpenAI's terms: finish reasons, usage, and the ending.
 #include "chatrelay/openai/answer.hpp"
 
-#include <array>
-
 #include "chatrelay/json/writer.hpp"
 
 namespace chatrelay::openai {
 
 std::string_view finish_reason(std::string_view gemini_reason) {
-  static constexpr std::array<std::string_view, 7> policy = {
-      "SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY", "LANGUAGE"};
   if (gemini_reason == "MAX_TOKENS") return "length";
-  for (auto p : policy)
-    if (gemini_reason == p) return "content_filter";
-  return "stop";
+  return gemini::is_policy_stop(gemini_reason) ? "content_filter" : "stop";
 }
 
 void append_usage(std::string& out, const std::optional<gemini::Usage>& usage) {

@@ -1,7 +1,13 @@
-// POST /api/chat/stream: validate, add the session's history, relay Gemini's answer as NDJSON,
-// and commit the turns only when the answer completed.
+// POST /api/chat/stream in four steps: admit (validate, rate limit, take the session), build (the
+// Gemini request from the history or the client's transcript), relay (Gemini's answer as NDJSON)
+// and finish (commit the turn, then the complete or error chunk). DESIGN.md §1.
 #pragma once
 
+#include <optional>
+#include <string>
+
+#include "chatrelay/chat/answer.hpp"
+#include "chatrelay/chat/validation.hpp"
 #include "chatrelay/config/settings.hpp"
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/core/rate_limiter.hpp"
@@ -19,6 +25,17 @@ class StreamHandler {
   awaitable<void> operator()(http::Exchange& exchange);
 
  private:
+  class SessionLease;
+  class StreamHead;
+  struct Admitted;
+
+  // Answers a refused request itself (422, 429, 409) and returns nothing.
+  awaitable<std::optional<Admitted>> admit(http::Exchange& ex);
+  std::string build(Admitted& turn) const;
+  awaitable<CallEnd> relay(http::Exchange& ex, const std::string& body, Answer& answer, StreamHead& head);
+  // Whether the turn completed, and so was committed.
+  awaitable<bool> finish(http::Exchange& ex, Admitted& turn, Answer& answer, const CallEnd& end, StreamHead& head);
+
   const config::Settings& settings_;
   gemini::Client& client_;
   memory::SessionStore& sessions_;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "chatrelay/core/error_code.hpp"
 
@@ -39,5 +40,9 @@ struct EventData {
   std::optional<std::string> model_version;
   std::optional<UpstreamError> error;  // {"error": {...}} object
 };
+
+// Whether a finishReason means "stopped for policy reasons" rather than "done": SAFETY,
+// RECITATION, PROHIBITED_CONTENT, BLOCKLIST, SPII, IMAGE_SAFETY, LANGUAGE.
+bool is_policy_stop(std::string_view finish_reason);
 
 }  // namespace chatrelay::gemini

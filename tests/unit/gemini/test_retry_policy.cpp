@@ -14,7 +14,9 @@ namespace {
 UpstreamError error(const char* code, std::optional<double> retry_after_s = {},
                     bool per_day = false) {
   UpstreamError e;
-  e.code = *chatrelay::error_code_from_wire(code);
+  const auto parsed = chatrelay::error_code_from_wire(code);
+  REQUIRE(parsed);
+  e.code = *parsed;
   e.retry_after_s = retry_after_s;
   e.per_day_quota = per_day;
   return e;
@@ -35,7 +37,7 @@ TEST_CASE("retryable: quota (not daily) and unavailable only") {
   CHECK_FALSE(retryable(untrusted));
   CHECK_FALSE(RetryPolicy{}.next_delay(untrusted, 0, half));
   for (const char* code : {"invalid_api_key", "model_not_found", "bad_request", "upstream_timeout",
-                           "upstream_protocol", "blocked", "incomplete", "internal", ""}) {
+                           "upstream_protocol", "blocked", "incomplete", "internal"}) {
     INFO(code);
     CHECK_FALSE(retryable(error(code)));
   }
