@@ -183,8 +183,16 @@ awaitable<void> RedisStore::commit(Commit c) {
 awaitable<std::optional<std::string>> RedisStore::acquire(std::string key) {
   std::string token = random_hex_id();
   std::vector<std::string> args{"SET", lock_prefix_ + key, token, "NX", "PX", std::to_string(lease_duration.count())};
-  const auto reply = co_await call(std::move(args));
-  if (reply.is_nil()) co_return std::nullopt;
+  std::optional<redis::Reply> reply;
+  try {
+    reply = co_await call(std::move(args));
+  } catch (const Unavailable&) {
+    // The SET may still be applied (a timeout, not a refusal): give that lease back once Redis
+    // answers again, rather than leave the session busy for lease_duration.
+    release(std::move(key), std::move(token));
+    throw;
+  }
+  if (reply->is_nil()) co_return std::nullopt;
   co_return token;
 }
 
@@ -194,15 +202,25 @@ awaitable<void> RedisStore::renew(std::string key, std::string lease) {
   co_await eval(renew_script_, std::move(keys), std::move(args));
 }
 
+// Given back in the background, and tried again while Redis does not answer, for as long as the
+// lease could still be there.
 void RedisStore::release(std::string key, std::string lease) {
   if (lease.empty()) return;
   auto give_back = [](RedisStore& self, std::string key, std::string lease) -> awaitable<void> {
-    std::vector<std::string> keys{self.lock_prefix_ + key};
-    std::vector<std::string> args{std::move(lease)};
-    try {
-      co_await self.eval(self.release_script_, std::move(keys), std::move(args));
-    } catch (const Unavailable&) {
-      // The lease expires on its own (lease_duration).
+    const auto until = std::chrono::steady_clock::now() + lease_duration;
+    asio::steady_timer pause(self.ex_);
+    for (;;) {
+      bool done = false;
+      try {
+        std::vector<std::string> keys{self.lock_prefix_ + key};
+        std::vector<std::string> args{lease};
+        co_await self.eval(self.release_script_, std::move(keys), std::move(args));
+        done = true;
+      } catch (const Unavailable&) {
+      }
+      if (done || std::chrono::steady_clock::now() >= until) co_return;
+      pause.expires_after(std::chrono::milliseconds(100));
+      co_await pause.async_wait(use_tuple);
     }
   };
   asio::co_spawn(ex_, give_back(*this, std::move(key), std::move(lease)), asio::detached);
