@@ -153,6 +153,8 @@ struct StreamHandler::Admitted {
   bool transcript;  // the client sent its own transcript, which replaces the stored history
   std::string session_id;
   SessionLease lease;
+  std::optional<store::Session> history;  // what build read, for the commit to build on
+  bool history_read = false;
 };
 
 StreamHandler::StreamHandler(const config::Settings& settings, gemini::Client& client, store::SessionStore& sessions)
@@ -241,7 +243,7 @@ awaitable<std::optional<StreamHandler::Admitted>> StreamHandler::admit(http::Exc
   SessionLease held(sessions_, std::move(key), std::move(*lease));
   held.keep_alive(co_await asio::this_coro::executor);
   const bool transcript = chat.messages.size() > 1;
-  co_return Admitted{std::move(chat), transcript, std::move(session_id), std::move(held)};
+  co_return Admitted{std::move(chat), transcript, std::move(session_id), std::move(held), std::nullopt, false};
 }
 
 // Who owns the transcript (DESIGN.md §1): one turn is new and follows the stored history; more are
@@ -252,9 +254,10 @@ awaitable<std::string> StreamHandler::build(Admitted& turn) const {
     window_transcript(messages, settings_.memory.max_history_messages);
     co_return gemini::build_request_body(messages, options_, turn.chat.system);
   }
-  const auto stored = co_await sessions_.read(turn.lease.key());
+  turn.history = co_await sessions_.read(turn.lease.key());
+  turn.history_read = true;
   static const std::vector<memory::Turn> none;
-  const auto& history = stored ? stored->turns : none;
+  const auto& history = turn.history ? turn.history->turns : none;
   std::size_t text_bytes = options_.system_prompt.size() + messages.front().text.size();
   for (const auto& past : history) text_bytes += past.text.size();
   gemini::RequestBodyBuilder builder(text_bytes);
@@ -338,8 +341,8 @@ awaitable<bool> StreamHandler::finish(http::Exchange& ex, Admitted& turn, Answer
     // fails ends the turn with history_unavailable instead, and nothing was written.
     auto& messages = turn.chat.messages;
     messages.push_back({memory::Role::model, answer.take_text()});
-    store::Commit commit{turn.lease.key(), random_hex_id(), {}, std::move(messages), turn.transcript,
-                         turn.lease.token()};
+    store::Commit commit{turn.lease.key(),       random_hex_id(),    std::move(turn.history), turn.history_read,
+                         std::move(messages),    turn.transcript,    turn.lease.token()};
     std::string unavailable;
     try {
       co_await sessions_.commit(std::move(commit));

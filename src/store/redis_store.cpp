@@ -13,23 +13,21 @@
 namespace chatrelay::store {
 namespace {
 
-// KEYS: session, lease. ARGV: turn id, the version the new value was computed from, the value,
+// KEYS: session, lease. ARGV: turn id, the "recent" the new value was computed from, the value,
 // TTL in ms, the lease token. The value's first members are "turn" and "recent" (session_codec):
 // a turn id found in "recent" was applied before (a retry), and is not applied again; a value
-// whose version is not the one read meanwhile changed, and is not overwritten. The lease goes
-// in the same step either way: the turn is over.
+// whose "recent" is not the one the new value was computed from changed meanwhile, and is not
+// overwritten. The lease goes in the same step either way: the turn is over.
 constexpr const char* commit_lua = R"lua(
 local current = redis.call('GET', KEYS[1])
-local version, recent = '', ' '
+local recent = ' '
 if current then
-  version, recent = string.match(current, '^{"turn":"([^"]*)","recent":"([^"]*)"')
-  version = version or ''
-  recent = recent or ' '
+  recent = string.match(current, '^{"turn":"[^"]*","recent":"([^"]*)"') or ''
 end
 local result
 if string.find(recent, ' ' .. ARGV[1] .. ' ', 1, true) then
   result = 'applied before'
-elseif version == ARGV[2] then
+elseif recent == ARGV[2] then
   redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
   result = 'applied'
 else
@@ -133,21 +131,29 @@ awaitable<std::optional<Session>> RedisStore::read(std::string key) {
   Session s;
   s.turns = std::move(value->turns);
   s.updated_at = std::chrono::system_clock::time_point(std::chrono::milliseconds(value->updated_ms));
-  s.version = std::move(value->turn);
+  s.version = std::move(value->recent);
   co_return s;
 }
 
 awaitable<void> RedisStore::commit_once(const Commit& c) {
-  // The value is computed here from what is stored now, and written only if that is still what is
-  // stored (the script compares versions): the lease makes a change in between unlikely, the
-  // comparison makes it harmless.
-  std::vector<std::string> get{"GET", session_prefix_ + c.key};
-  const auto reply = co_await call(std::move(get));
+  // The value is computed here from what the turn read (or, for a transcript, from what is stored
+  // now), and written only if that is still what is stored (the script compares): the lease makes
+  // a change in between unlikely, the comparison makes it harmless.
   StoredValue stored;
-  if (!reply.is_nil()) {
-    auto value = decode(reply.text);
-    if (!value) throw Unavailable("a stored session is not a value chatrelay wrote (key " + session_prefix_ + c.key + ")");
-    stored = std::move(*value);
+  stored.recent = " ";  // what the script sees for a session not stored
+  if (c.base_read && !c.replace) {
+    if (c.base) {
+      stored.turns = c.base->turns;
+      stored.recent = c.base->version;
+    }
+  } else {
+    std::vector<std::string> get{"GET", session_prefix_ + c.key};
+    const auto reply = co_await call(std::move(get));
+    if (!reply.is_nil()) {
+      auto value = decode(reply.text);
+      if (!value) throw Unavailable("a stored session is not a value chatrelay wrote (key " + session_prefix_ + c.key + ")");
+      stored = std::move(*value);
+    }
   }
   StoredValue next;
   next.turn = c.turn_id;
@@ -156,7 +162,7 @@ awaitable<void> RedisStore::commit_once(const Commit& c) {
   next.turns = window_after(std::move(stored.turns), c.turns, c.replace, settings_.memory.max_history_messages,
                             settings_.memory.max_session_bytes);
   std::vector<std::string> keys{session_prefix_ + c.key, lock_prefix_ + c.key};
-  std::vector<std::string> args{c.turn_id, stored.turn, encode(next), ms(settings_.memory.session_ttl_s), c.lease};
+  std::vector<std::string> args{c.turn_id, stored.recent, encode(next), ms(settings_.memory.session_ttl_s), c.lease};
   const auto result = co_await eval(commit_script_, std::move(keys), std::move(args));
   if (result.text == "changed") throw Unavailable("the session changed in Redis while this turn streamed");
 }

@@ -27,13 +27,18 @@ class Unavailable : public std::runtime_error {
 struct Session {
   std::vector<Turn> turns;  // oldest first, starting at a user turn
   std::chrono::system_clock::time_point updated_at;
-  std::string version;      // the turn id of the last commit ("" when the store keeps none)
+  // Opaque to the handlers: what a commit on top of this read needs to know it still is (Redis:
+  // the ids of the last commits); "" for the in-process store.
+  std::string version;
 };
 
 struct Commit {
   std::string key;
   std::string turn_id;       // unique per turn: the same commit sent twice is applied once
-  std::string base_version;  // Session::version of the history the turn read
+  // The history the turn read (an append builds on it, and the store need not read it again);
+  // with `base_read` false the store reads what is stored itself.
+  std::optional<Session> base;
+  bool base_read = false;
   std::vector<Turn> turns;   // the new turns (appended), or a client's whole transcript (replace)
   bool replace = false;
   std::string lease;         // released with the commit

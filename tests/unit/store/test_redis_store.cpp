@@ -95,6 +95,25 @@ TEST_CASE("redis_store: a retried commit is applied once, and a stale one never"
   CHECK(f.history(0, "s1") == "u:qt1 m:at1 u:qt2 m:at2 ");
 }
 
+TEST_CASE("redis_store: a commit builds on the history its turn read, and not on a stale one") {
+  REQUIRE_REDIS_SERVER();
+  Fixture f;
+  run_void(f.io, f.stores[0]->commit(f.commit("s1", "t1")));
+  auto read = run(f.io, f.stores[0]->read("s1"));
+  REQUIRE(read);
+  auto on_read = f.commit("s1", "t2");
+  on_read.base = read;
+  on_read.base_read = true;
+  run_void(f.io, f.stores[0]->commit(on_read));
+  CHECK(f.history(1, "s1") == "u:qt1 m:at1 u:qt2 m:at2 ");
+  // Built on the read before t2: refused, and nothing written.
+  auto stale = f.commit("s1", "t3");
+  stale.base = read;
+  stale.base_read = true;
+  CHECK_THROWS_AS(run_void(f.io, f.stores[1]->commit(stale)), store::Unavailable);
+  CHECK(f.history(1, "s1") == "u:qt1 m:at1 u:qt2 m:at2 ");
+}
+
 TEST_CASE("redis_store: the lease — one holder across instances, released by the commit") {
   REQUIRE_REDIS_SERVER();
   Fixture f;
