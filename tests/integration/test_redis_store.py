@@ -69,6 +69,9 @@ class SharedSessions(unittest.TestCase):
                 ttl = self.redis.command("PTTL", key)
                 self.assertGreater(ttl, 0, key)
             self.assertGreater(self.redis.command("PTTL", b"cr:s:ttl-1"), 590000)
+            # Each Redis call of the turn is timed in /metrics.
+            self.assertGreaterEqual(a.metric("chatrelay_store_call_duration_seconds_count"), 3)
+            self.assertEqual(a.metric("chatrelay_store_up"), 1)
 
     def test_the_session_rate_limit_holds_across_instances(self):
         env = redis_env(self.redis, CHATRELAY_SERVER_SESSION_RATE_PER_S=0.2, CHATRELAY_SERVER_SESSION_BURST=1)
@@ -181,6 +184,32 @@ class StartUp(unittest.TestCase):
             self.assertIn(f"redis://:***@127.0.0.1:{redis.port}/0", proc.stderr)
             self.assertNotIn("wrong-password-456", proc.stderr + proc.stdout)
             self.assertNotIn("listening", proc.stdout)
+
+
+class ReusePort(unittest.TestCase):
+    def test_two_instances_share_one_port_with_reuse_port_only(self):
+        port = redis_server.free_port()
+        shared = {"PORT": str(port), "CHATRELAY_SERVER_REUSE_PORT": "true"}
+        with Chatrelay(env=shared) as a, Chatrelay(env=shared) as b:
+            self.assertEqual((a.port, b.port), (port, port))
+            for _ in range(40):  # each on a new connection: the kernel spreads them over both
+                self.assertEqual(a.request("GET", "/health")[0], 200)
+            label = '{route="/health",status="200"}'
+
+            def served():
+                return [r.metric("chatrelay_http_requests_total", label) or 0 for r in (a, b)]
+            # A request is counted once its answer is written: the last ones may still be on their way.
+            self.assertTrue(wait_until(lambda: sum(served()) == 40, timeout=5), served())
+            self.assertTrue(all(n > 0 for n in served()), served())
+            a.terminate()
+            # The other one goes on serving the port alone.
+            self.assertEqual(b.request("GET", "/health")[0], 200)
+        with Chatrelay(env={"PORT": str(port)}):
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "CHATRELAY_"))}
+            env.update({"HOST": "127.0.0.1", "PORT": str(port)})
+            proc = subprocess.run([CHATRELAY_BIN], env=env, capture_output=True, text=True, timeout=30)
+            self.assertEqual(proc.returncode, 1)
+            self.assertIn("cannot listen", proc.stderr)
 
 
 if __name__ == "__main__":
