@@ -179,6 +179,7 @@ void Service::Impl::shut_down(int signal) {
     expiry.cancel();
     hard_deadline.cancel();
     client.close_idle();
+    backend.stop();
     signals.cancel();
     log::info("stopped");
   });

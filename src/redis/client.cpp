@@ -242,6 +242,7 @@ void Client::stop() {
 }
 
 bool Client::connected() const { return s_->connected; }
+bool Client::stopped() const { return s_->stopped; }
 
 awaitable<Reply> Client::call(std::vector<std::string> args) {
   auto s = s_;

@@ -37,6 +37,10 @@ Backend::Backend(asio::io_context& io, const config::Settings& settings, memory:
 
 Backend::~Backend() = default;
 
+void Backend::stop() {
+  if (redis_) redis_->stop();
+}
+
 void Backend::connect() {
   if (!redis_) return;
   std::exception_ptr error;

@@ -224,7 +224,7 @@ void RedisStore::release(std::string key, std::string lease) {
         done = true;
       } catch (const Unavailable&) {
       }
-      if (done || std::chrono::steady_clock::now() >= until) co_return;
+      if (done || self.client_.stopped() || std::chrono::steady_clock::now() >= until) co_return;
       pause.expires_after(std::chrono::milliseconds(100));
       co_await pause.async_wait(use_tuple);
     }

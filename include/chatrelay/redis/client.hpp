@@ -74,6 +74,7 @@ class Client {
   awaitable<Reply> eval(Script& script, std::vector<std::string> keys, std::vector<std::string> args);
 
   bool connected() const;
+  bool stopped() const;
 
   struct State;  // shared with the connection's coroutines, which may outlive a call
 

@@ -37,6 +37,8 @@ class Backend {
   // no-op for the in-process store. Throws Refused; a Redis that does not answer yet is logged,
   // and retried in the background (then /ready says 503).
   void connect();
+  // Closes the Redis connection for good (at shutdown, so that the loop can end).
+  void stop();
 
   SessionStore& store() { return *store_; }
   std::string_view kind() const { return redis_ ? "redis" : "memory"; }
