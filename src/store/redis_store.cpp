@@ -192,10 +192,11 @@ awaitable<std::optional<std::string>> RedisStore::acquire(std::string key) {
   std::optional<redis::Reply> reply;
   try {
     reply = co_await call(std::move(args));
-  } catch (const Unavailable&) {
-    // The SET may still be applied (a timeout, not a refusal): give that lease back once Redis
-    // answers again, rather than leave the session busy for lease_duration.
-    release(std::move(key), std::move(token));
+  } catch (...) {
+    // The SET may still be applied (a timeout, or the client went away while it was on its way):
+    // give that lease back once Redis answers, rather than leave the session busy for
+    // lease_duration.
+    release(key, token);
     throw;
   }
   if (reply->is_nil()) co_return std::nullopt;

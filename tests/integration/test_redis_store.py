@@ -3,6 +3,7 @@ shared by instances and kept across restarts, one 200 and one 409 for a race acr
 history_unavailable while Redis is down or stuck and recovery without a restart, a wrong password
 refused at start, a TTL on every key, the session rate limit shared by instances, and /ready."""
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -172,6 +173,22 @@ class RaceAndFaults(unittest.TestCase):
             self.assertTrue(wait_until(lambda: not redis.command("KEYS", "cr:lock:*"), timeout=5))
             self.assertEqual(final(a.chat([user("q")], session_id="slow-1")[2])["type"], "complete")
 
+
+    def test_a_client_gone_while_its_lease_is_taken_leaves_the_session_free(self):
+        with redis_server.RedisServer() as redis, \
+             Chatrelay(fake=self.fake, env=redis_env(redis, CHATRELAY_MEMORY_REDIS_TIMEOUT_S=5)) as a:
+            sleeper = threading.Thread(target=lambda: redis.command("DEBUG", "SLEEP", "1", timeout=10))
+            sleeper.start()
+            time.sleep(0.1)  # the DEBUG SLEEP has reached Redis
+            body = b'{"messages":[{"role":"user","content":"q"}],"session_id":"gone-1"}'
+            with socket.create_connection(("127.0.0.1", a.port)) as s:
+                s.sendall(b"POST /api/chat/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                time.sleep(0.3)  # its SET NX waits behind the sleep; the client leaves
+            sleeper.join(10)
+            # Redis applies the SET when it wakes; the lease is given back, not left for 15 s.
+            self.assertTrue(wait_until(lambda: not redis.command("KEYS", "cr:lock:*"), timeout=5))
+            self.assertEqual(final(a.chat([user("q")], session_id="gone-1")[2])["type"], "complete")
 
 @unittest.skipUnless(redis_server.available(), "no /usr/bin/redis-server")
 class StartUp(unittest.TestCase):
