@@ -248,6 +248,15 @@ def main():
         r = ratio(g("stream-relay"), g("stream-fastapi"))
         row("stream, chatrelay vs FastAPI/uvicorn + httpx (1 worker)", rps_cell(g("stream-relay")),
             rps_cell(g("stream-fastapi")), rel_cell(r))
+    if g("stream-redis"):
+        a, b, r, pairs_note = judged_pairs("stream-redis", "stream-memory")
+        row("stream throughput (200 events/answer), memory.store = \"redis\" (a local redis-server) vs the "
+            "in-process store, the same upstream" + pairs_note, a, b, rel_cell(r), "≥ 0.85×",
+            verdict(None if r is None else r >= 0.85))
+    if g("stream-reuseport"):
+        a, b, r, pairs_note = judged_pairs("stream-reuseport", "stream-redis1")
+        row("stream throughput, two chatrelay sharing one port (server.reuse_port, Redis store) vs one, wrk -t1 "
+            "on the same 2 cores as both and the fake" + pairs_note, a, b, rel_cell(r))
     if g("stream-relay-code"):
         r = ratio(g("stream-relay-code"), g("stream-relay"))
         row("stream with a fenced code block (replay, 200 events) vs chatrelay without one",

@@ -17,6 +17,7 @@
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/process_limits.hpp"
 #include "chatrelay/core/secret.hpp"
+#include "chatrelay/store/backend.hpp"
 #include "chatrelay_version.hpp"
 
 namespace cr = chatrelay;
@@ -91,6 +92,12 @@ int main(int argc, char** argv) {
   try {
     service.emplace(io, settings);
   } catch (const std::exception& e) {
+    std::fprintf(stderr, "chatrelay: %s\n", e.what());
+    return 2;
+  }
+  try {
+    service->connect_store();
+  } catch (const cr::store::Refused& e) {
     std::fprintf(stderr, "chatrelay: %s\n", e.what());
     return 2;
   }

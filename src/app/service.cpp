@@ -19,6 +19,7 @@
 #include "chatrelay/http/router.hpp"
 #include "chatrelay/http/server.hpp"
 #include "chatrelay/memory/session_store.hpp"
+#include "chatrelay/store/backend.hpp"
 #include "chatrelay/openai/completions_handler.hpp"
 #include "chatrelay/openai/errors.hpp"
 #include "chatrelay/openai/models.hpp"
@@ -69,8 +70,9 @@ struct Service::Impl {
         client(io, s.gemini),
         sessions(s.memory.max_history_messages, s.memory.max_sessions, seconds_f(s.memory.session_ttl_s),
                  s.memory.max_bytes, s.memory.max_session_bytes),
-        chat(s, client, sessions),
-        session_routes(sessions),
+        backend(io, s, sessions),
+        chat(s, client, backend.store()),
+        session_routes(backend.store()),
         models(model_list(s.gemini)),
         completions(s, client, models.names()),
         server(io, s.server, router, principals(s.server)) {
@@ -78,6 +80,7 @@ struct Service::Impl {
   }
 
   void add_routes();
+  awaitable<void> ready(http::Exchange& ex);
   http1::Response metrics_page() const;
   void watch_signals();
   void shut_down(int signal);
@@ -85,7 +88,8 @@ struct Service::Impl {
   asio::io_context& io;
   const config::Settings& settings;
   gemini::Client client;
-  memory::SessionStore sessions;
+  memory::SessionStore sessions;  // memory.store = "memory"
+  store::Backend backend;         // the store the handlers use
   chat::StreamHandler chat;
   chat::SessionsHandler session_routes;
   openai::ModelList models;
@@ -104,6 +108,7 @@ struct Service::Impl {
 
 void Service::Impl::add_routes() {
   router.add("GET", "/health", [](const http1::Message&) { return document(R"({"status":"ok"})"); });
+  router.add_async("GET", "/ready", [this](http::Exchange& ex) { return ready(ex); });
   router.add("GET", "/openapi.json", [this](const http1::Message&) { return document(openapi); });
   router.add("GET", "/docs", [this](const http1::Message&) { return document(docs, "text/html; charset=utf-8"); });
   if (settings.server.ui) ui::add_routes(router);  // the chat page at / (DESIGN.md §1)
@@ -125,6 +130,17 @@ void Service::Impl::add_routes() {
     metrics_router.add("GET", "/metrics", metrics);
     metrics_server.emplace(io, config::metrics_listener(settings.server), metrics_router);
   }
+}
+
+// Readiness (DESIGN.md §1): 503 while the session store does not answer, so a load balancer sends
+// turns to instances that can save them; /health stays a liveness check.
+awaitable<void> Service::Impl::ready(http::Exchange& ex) {
+  const bool up = co_await backend.store().ready();
+  const std::string_view kind = backend.kind();
+  http1::Response r = document(std::string(R"({"status":")") + (up ? "ready" : "unavailable") + R"(","store":")" +
+                               std::string(kind) + "\"}");
+  r.status = up ? 200 : 503;
+  co_await ex.respond(std::move(r));
 }
 
 http1::Response Service::Impl::metrics_page() const {
@@ -163,6 +179,7 @@ void Service::Impl::shut_down(int signal) {
     expiry.cancel();
     hard_deadline.cancel();
     client.close_idle();
+    backend.stop();
     signals.cancel();
     log::info("stopped");
   });
@@ -172,6 +189,8 @@ Service::Service(asio::io_context& io, const config::Settings& settings)
     : impl_(std::make_unique<Impl>(io, settings)) {}
 
 Service::~Service() = default;
+
+void Service::connect_store() { impl_->backend.connect(); }
 
 void Service::listen() {
   impl_->server.listen();

@@ -21,7 +21,8 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string session_json(std::string_view id, const memory::SessionStore::Window& window) {
+std::string session_json(std::string_view id, const std::vector<memory::Turn>& window,
+                         std::chrono::system_clock::time_point updated_at) {
   std::size_t text_bytes = 0;
   for (const auto& turn : window) text_bytes += turn.text.size();
   std::string messages;
@@ -40,7 +41,7 @@ std::string session_json(std::string_view id, const memory::SessionStore::Window
   json::ObjectWriter(out)
       .string("session_id", id)
       .raw("messages", messages)
-      .string("updated_at", rfc3339_utc(window.updated_at))
+      .string("updated_at", rfc3339_utc(updated_at))
       .close();
   return out;
 }

@@ -4,12 +4,18 @@
 #include "chatrelay/chat/conversation.hpp"
 #include "chatrelay/chat/sessions.hpp"
 #include "chatrelay/chat/validation.hpp"
+#include "chatrelay/core/log.hpp"
 
 namespace chatrelay::chat {
 namespace {
 
 http1::Response not_found() {
   return http1::json_error(404, "Session not found");
+}
+
+http1::Response unavailable(const http::Exchange& ex, std::string_view reason) {
+  log::warn("session store unavailable", {log::kv("request_id", ex.request_id()), log::kv("reason", reason)});
+  return http1::json_error(503, "The session store does not answer right now; try again in a moment.");
 }
 
 }  // namespace
@@ -33,26 +39,46 @@ awaitable<std::optional<std::string>> SessionsHandler::session_id(http::Exchange
 awaitable<void> SessionsHandler::get(http::Exchange& ex) {
   auto id = co_await session_id(ex);
   if (!id) co_return;
-  const auto window = sessions_.window(session_key(ex.principal(), *id));
-  if (window.empty()) {
+  std::optional<store::Session> session;
+  std::string failure;
+  try {
+    session = co_await sessions_.read(session_key(ex.principal(), *id));
+  } catch (const store::Unavailable& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    co_await ex.respond(unavailable(ex, failure));
+    co_return;
+  }
+  if (!session || session->turns.empty()) {
     co_await ex.respond(not_found());
     co_return;
   }
   http1::Response r;
-  r.body = session_json(*id, window);  // built before any co_await: the view is the store's
+  r.body = session_json(*id, session->turns, session->updated_at);
   co_await ex.respond(std::move(r));
 }
 
 awaitable<void> SessionsHandler::remove(http::Exchange& ex) {
   auto id = co_await session_id(ex);
   if (!id) co_return;
-  const std::string key = session_key(ex.principal(), *id);
-  if (sessions_.busy(key)) {
+  store::Erased erased = store::Erased::not_found;
+  std::string failure;
+  try {
+    erased = co_await sessions_.erase(session_key(ex.principal(), *id));
+  } catch (const store::Unavailable& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    co_await ex.respond(unavailable(ex, failure));
+    co_return;
+  }
+  if (erased == store::Erased::busy) {
     co_await ex.respond(http1::json_error(
         409, "Session " + *id + " is still streaming a reply; wait for it to finish, then delete it."));
     co_return;
   }
-  if (!sessions_.erase(key)) {
+  if (erased == store::Erased::not_found) {
     co_await ex.respond(not_found());
     co_return;
   }

@@ -14,6 +14,7 @@
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
+#include "chatrelay/core/deadline.hpp"
 
 namespace chatrelay::chat {
 namespace {
@@ -44,26 +45,72 @@ class StreamGauge {
 
 struct AnswerTooLarge {};
 
+// What a turn says when the session store does not answer (DESIGN.md §4); the reason is logged.
+constexpr std::string_view history_unavailable_message =
+    "chatrelay cannot reach its session store right now, so this conversation's history cannot be read or "
+    "saved. Nothing was saved; send the message again in a moment.";
+
 }  // namespace
 
-// Releases the session's busy mark however the turn ends (complete, error, cancellation), or
-// earlier: a completed turn releases it before its complete chunk goes out.
+// The session's busy lease, given back however the turn ends (complete, error, cancellation), or
+// earlier: a completed turn's commit gives it back before its complete chunk goes out. While the
+// turn streams it is renewed (a store whose leases expire: Redis), so that a crashed instance's
+// session is free again after the lease's time (DESIGN.md §3).
 class StreamHandler::SessionLease {
  public:
-  SessionLease(memory::SessionStore& store, std::string key) : store_(&store), key_(std::move(key)) {}
+  SessionLease(store::SessionStore& store, std::string key, std::string token)
+      : store_(&store), key_(std::move(key)), token_(std::move(token)) {}
   ~SessionLease() { release(); }
   SessionLease(SessionLease&& other) noexcept
-      : store_(other.store_), key_(std::move(other.key_)), held_(std::exchange(other.held_, false)) {}
+      : store_(other.store_),
+        key_(std::move(other.key_)),
+        token_(std::move(other.token_)),
+        renewal_(std::move(other.renewal_)),
+        held_(std::exchange(other.held_, false)) {}
   SessionLease& operator=(SessionLease&&) = delete;
 
   const std::string& key() const { return key_; }
+  const std::string& token() const { return token_; }
+
+  void keep_alive(const asio::any_io_executor& ex) {
+    const auto every = store_->renew_every();
+    if (every == std::chrono::steady_clock::duration::zero() || renewal_) return;
+    renewal_ = std::make_shared<asio::steady_timer>(ex);
+    asio::co_spawn(ex, renew(store_, key_, token_, renewal_, every), asio::detached);
+  }
+  // The commit gave it back.
+  void given_back() {
+    stop_renewal();
+    held_ = false;
+  }
   void release() {
-    if (std::exchange(held_, false)) store_->release(key_);
+    stop_renewal();
+    if (std::exchange(held_, false)) store_->release(key_, token_);
   }
 
  private:
-  memory::SessionStore* store_;
+  static awaitable<void> renew(store::SessionStore* store, std::string key, std::string token,
+                               std::shared_ptr<asio::steady_timer> timer, std::chrono::steady_clock::duration every) {
+    for (;;) {
+      timer->expires_after(every);
+      auto [ec] = co_await timer->async_wait(use_tuple);
+      if (ec) co_return;  // stopped
+      try {
+        co_await store->renew(key, token);
+      } catch (const store::Unavailable&) {
+        // Tried again at the next period; the commit says whether the turn could be saved.
+      }
+    }
+  }
+  void stop_renewal() {
+    if (renewal_) renewal_->cancel();
+    renewal_.reset();
+  }
+
+  store::SessionStore* store_;
   std::string key_;
+  std::string token_;
+  std::shared_ptr<asio::steady_timer> renewal_;
   bool held_ = true;
 };
 
@@ -87,19 +134,31 @@ class StreamHandler::StreamHead {
   bool sent_ = false;
 };
 
+// Ends a turn the session store could not serve with history_unavailable; the reason goes to the
+// log line of the same request (DESIGN.md §4).
+awaitable<void> StreamHandler::end_unavailable(http::Exchange& ex, StreamHead& head, std::string_view step,
+                                               std::string_view reason) {
+  log::warn("session store unavailable",
+            {log::kv("request_id", ex.request_id()), log::kv("step", step), log::kv("reason", reason)});
+  std::string out;
+  append_error(out, ErrorCode::history_unavailable, history_unavailable_message);
+  co_await head.send();
+  co_await ex.finish_stream(out);
+  metrics::registry().stream_bytes += out.size();
+}
+
 // A request that passed admission: its turns, and the session it holds until it ends.
 struct StreamHandler::Admitted {
   ChatRequest chat;
   bool transcript;  // the client sent its own transcript, which replaces the stored history
   std::string session_id;
   SessionLease lease;
+  std::optional<store::Session> history;  // what build read, for the commit to build on
+  bool history_read = false;
 };
 
-StreamHandler::StreamHandler(const config::Settings& settings, gemini::Client& client, memory::SessionStore& sessions)
-    : settings_(settings),
-      client_(client),
-      sessions_(sessions),
-      session_limiter_(settings.server.session_rate_per_s, settings.server.session_burst) {
+StreamHandler::StreamHandler(const config::Settings& settings, gemini::Client& client, store::SessionStore& sessions)
+    : settings_(settings), client_(client), sessions_(sessions) {
   const auto& g = settings.gemini;
   options_.system_prompt = g.system_prompt;
   options_.temperature = g.temperature;
@@ -111,10 +170,21 @@ StreamHandler::StreamHandler(const config::Settings& settings, gemini::Client& c
 awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   auto turn = co_await admit(ex);
   if (!turn) co_return;
-  const std::string body = build(*turn);
   StreamHead head(ex, turn->session_id);
   StreamGauge gauge;
   auto& m = metrics::registry();
+  std::string body;
+  std::string unavailable;
+  try {
+    body = co_await build(*turn);
+  } catch (const store::Unavailable& e) {
+    unavailable = e.what();
+  }
+  if (!unavailable.empty()) {
+    co_await end_unavailable(ex, head, "read", unavailable);
+    gauge.ended(m.streams_error);
+    co_return;
+  }
   if (!settings_.gemini.api_key || settings_.gemini.api_key->empty()) {
     std::string out;
     append_error(out, ErrorCode::invalid_api_key,
@@ -143,36 +213,57 @@ awaitable<std::optional<StreamHandler::Admitted>> StreamHandler::admit(http::Exc
   auto& chat = std::get<ChatRequest>(parsed);
   std::string session_id = chat.session_id ? *chat.session_id : random_hex_id();
   std::string key = session_key(ex.principal(), session_id);
-  if (auto wait = session_limiter_.acquire(key)) {
+  std::optional<double> wait;
+  std::optional<std::string> lease;
+  std::string unavailable;
+  try {
+    wait = co_await sessions_.take_turn(key);
+    if (!wait) lease = co_await sessions_.acquire(key);
+  } catch (const store::Unavailable& e) {
+    unavailable = e.what();
+  }
+  if (!unavailable.empty()) {
+    // Before any history is read: the turn is answered as one that could not read it.
+    StreamHead head(ex, session_id);
+    co_await end_unavailable(ex, head, "admit", unavailable);
+    ++metrics::registry().streams_error;
+    co_return std::nullopt;
+  }
+  if (wait) {
     auto r = http1::json_error(429, "Too many messages for this session; wait a moment and send again.");
     r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
     co_await ex.respond(std::move(r));
     co_return std::nullopt;
   }
-  if (!sessions_.try_acquire(key)) {
+  if (!lease) {
     co_await ex.respond(http1::json_error(
         409, "Session " + session_id + " is still streaming a reply; wait for it to finish, then send again."));
     co_return std::nullopt;
   }
+  SessionLease held(sessions_, std::move(key), std::move(*lease));
+  held.keep_alive(co_await asio::this_coro::executor);
   const bool transcript = chat.messages.size() > 1;
-  co_return Admitted{std::move(chat), transcript, std::move(session_id), SessionLease(sessions_, std::move(key))};
+  co_return Admitted{std::move(chat), transcript, std::move(session_id), std::move(held), std::nullopt, false};
 }
 
 // Who owns the transcript (DESIGN.md §1): one turn is new and follows the stored history; more are
-// the client's own, and replace it. The body is written straight from the store's turns.
-std::string StreamHandler::build(Admitted& turn) const {
+// the client's own, and replace it. Throws store::Unavailable.
+awaitable<std::string> StreamHandler::build(Admitted& turn) const {
   auto& messages = turn.chat.messages;
   if (turn.transcript) {
     window_transcript(messages, settings_.memory.max_history_messages);
-    return gemini::build_request_body(messages, options_, turn.chat.system);
+    co_return gemini::build_request_body(messages, options_, turn.chat.system);
   }
-  const auto history = sessions_.window(turn.lease.key());
+  turn.history = co_await sessions_.read(turn.lease.key());
+  turn.history_read = true;
+  static const std::vector<memory::Turn> none;
+  const auto& history = turn.history ? turn.history->turns : none;
   std::size_t text_bytes = options_.system_prompt.size() + messages.front().text.size();
   for (const auto& past : history) text_bytes += past.text.size();
   gemini::RequestBodyBuilder builder(text_bytes);
   for (const auto& past : history) builder.add(past);
   builder.add(messages.front());
-  return std::move(builder).finish(options_, turn.chat.system);
+  co_return std::move(builder).finish(options_, turn.chat.system);
 }
 
 awaitable<CallEnd> StreamHandler::relay(http::Exchange& ex, const std::string& body, Answer& answer, StreamHead& head) {
@@ -246,15 +337,23 @@ awaitable<bool> StreamHandler::finish(http::Exchange& ex, Admitted& turn, Answer
     append_complete(out, c);
     // Committed, and the session freed, before the client reads the complete chunk: a client that
     // sends its next turn the moment it has it finds the history there and no 409 (DESIGN.md §1).
-    // Any other ending commits nothing, so a retry starts from the same history.
+    // Any other ending commits nothing, so a retry starts from the same history. A commit that
+    // fails ends the turn with history_unavailable instead, and nothing was written.
     auto& messages = turn.chat.messages;
     messages.push_back({memory::Role::model, answer.take_text()});
-    if (turn.transcript) {
-      sessions_.replace(turn.lease.key(), std::move(messages));
-    } else {
-      sessions_.append(turn.lease.key(), std::move(messages));
+    store::Commit commit{turn.lease.key(),       random_hex_id(),    std::move(turn.history), turn.history_read,
+                         std::move(messages),    turn.transcript,    turn.lease.token()};
+    std::string unavailable;
+    try {
+      co_await sessions_.commit(std::move(commit));
+      turn.lease.given_back();
+    } catch (const store::Unavailable& e) {
+      unavailable = e.what();
     }
-    turn.lease.release();
+    if (!unavailable.empty()) {
+      co_await end_unavailable(ex, head, "commit", unavailable);
+      co_return false;
+    }
   }
   co_await head.send();            // a call stopped before it waited for Gemini
   co_await ex.finish_stream(out);  // the terminal chunk and the end of the stream, in one write

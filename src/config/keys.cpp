@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "chatrelay/config/loader.hpp"
+#include "chatrelay/config/redis_url.hpp"
 #include "chatrelay/core/secret.hpp"
 #include "files.hpp"
 #include "text.hpp"
@@ -106,6 +107,17 @@ bool accept_model(std::string& model) {
 
 bool accept_api_key(std::string& key) {
   return key.size() <= 512 && std::ranges::all_of(key, [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+}
+
+bool accept_redis_url(std::string& url) {
+  const auto parsed = parse_redis_url(url);
+  return parsed && !parsed->tls;  // rediss:// is refused until the client speaks TLS
+}
+
+bool accept_redis_prefix(std::string& prefix) {
+  return prefix.size() <= 64 && std::ranges::all_of(prefix, [](char c) {
     return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
   });
 }
@@ -233,6 +245,7 @@ std::optional<std::string> show_plain(const Settings& settings) {
 // Enumerations spelled as lower-case words; the index in Names is the enumerator's value.
 constexpr std::array<std::string_view, 5> level_names = {"debug", "info", "warn", "error", "off"};
 constexpr std::array<std::string_view, 2> format_names = {"text", "json"};
+constexpr std::array<std::string_view, 2> store_names = {"memory", "redis"};
 
 template <auto Section, auto Field, const auto& Names>
 void assign_choice(const Key& key, Settings& settings, const Value& value,
@@ -316,6 +329,12 @@ void assign_models(const Key& key, Settings& settings, const Value& value,
 std::optional<std::string> show_models(const Settings& settings) {
   if (settings.gemini.models.empty()) return std::nullopt;
   return toml_array(settings.gemini.models);
+}
+
+// The URL without its password.
+std::optional<std::string> show_redis_url(const Settings& settings) {
+  const auto parsed = parse_redis_url(settings.memory.redis_url);
+  return parsed ? redacted(*parsed) : "an invalid URL";
 }
 
 std::optional<std::string> show_api_key(const Settings& settings) {
@@ -466,6 +485,9 @@ const Key table[] = {
     {.section = "server", .name = "ui", .kind = Kind::boolean,
      .allowed = "true or false", .assign = assign_plain<server, &S::ui>,
      .show = show_plain<server, &S::ui>},
+    {.section = "server", .name = "reuse_port", .kind = Kind::boolean,
+     .allowed = "true or false", .assign = assign_plain<server, &S::reuse_port>,
+     .show = show_plain<server, &S::reuse_port>},
 
     {.section = "gemini", .name = "api_key", .kind = Kind::text,
      .allowed = "an API key without spaces or control characters, at most 512 characters",
@@ -558,6 +580,23 @@ const Key table[] = {
      .allowed = "an integer in 65536..68719476736 (64 KiB to 64 GiB)", .min = 65536,
      .max = 68719476736, .assign = assign_plain<memory, &M::max_session_bytes>,
      .show = show_plain<memory, &M::max_session_bytes>},
+    {.section = "memory", .name = "store", .kind = Kind::text,
+     .allowed = "one of \"memory\" (in this process), \"redis\" (shared by every instance, at memory.redis_url)",
+     .assign = assign_choice<memory, &M::store, store_names>,
+     .show = show_choice<memory, &M::store, store_names>},
+    {.section = "memory", .name = "redis_url", .kind = Kind::text,
+     .allowed = "a URL redis://[[user]:password@]host[:port][/db], e.g. redis://:secret@cache:6379/0 (percent-encode "
+                "'/', ':' and '%' in the password; rediss:// is not supported yet: reach a TLS Redis through a "
+                "local TLS tunnel)",
+     .legacy_env = "REDIS_URL", .secret = true,
+     .assign = assign_text<memory, &M::redis_url, accept_redis_url>, .show = show_redis_url},
+    {.section = "memory", .name = "redis_prefix", .kind = Kind::text,
+     .allowed = "up to 64 printable characters without spaces, e.g. \"chatrelay:\"",
+     .assign = assign_text<memory, &M::redis_prefix, accept_redis_prefix>,
+     .show = show_plain<memory, &M::redis_prefix>},
+    {.section = "memory", .name = "redis_timeout_s", .kind = Kind::number,
+     .allowed = "a number of seconds, more than 0 and at most 60", .min = 0, .max = 60, .above_min = true,
+     .assign = assign_plain<memory, &M::redis_timeout_s>, .show = show_plain<memory, &M::redis_timeout_s>},
 
     {.section = "log", .name = "level", .kind = Kind::text,
      .allowed = "one of \"debug\", \"info\", \"warn\", \"error\", \"off\"",

@@ -140,6 +140,12 @@ std::string Registry::render() const {
   single(out, "chatrelay_sessions", "gauge", "Conversation sessions held in memory.", sessions);
   single(out, "chatrelay_session_bytes", "gauge",
          "Bytes of conversation history held in memory, as memory.max_bytes counts them.", session_bytes);
+  header(out, "chatrelay_store_call_duration_seconds", "histogram",
+         "Session store calls (Redis round trips; none for the in-process store).");
+  store_duration.render(out, "chatrelay_store_call_duration_seconds");
+  single(out, "chatrelay_store_errors_total", "counter",
+         "Session store calls that failed (Redis down, slow or restarted).", store_errors);
+  single(out, "chatrelay_store_up", "gauge", "1 while the session store answers, 0 while it does not.", store_up);
   single(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", resident_bytes());
   return out;
 }

@@ -44,6 +44,9 @@ void Server::listen() {
     try {
       acceptor.open(ep.protocol());
       acceptor.set_option(tcp::acceptor::reuse_address(true));
+      // server.reuse_port: other chatrelay processes may bind the same port (DESIGN.md §2); the
+      // kernel spreads new connections over all of them.
+      if (settings_.reuse_port) acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
       // Beside an IPv4 address of the same name, an IPv6 socket takes IPv6 only.
       if (ep.address().is_v6() && endpoints.size() > 1) acceptor.set_option(asio::ip::v6_only(true));
       acceptor.bind(ep);

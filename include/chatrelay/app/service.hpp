@@ -18,6 +18,10 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
+  // Connects to Redis when memory.store is "redis", before anything listens. Throws
+  // store::Refused (include chatrelay/store/backend.hpp);
+  // a Redis that does not answer yet is only logged (it is retried in the background).
+  void connect_store();
   // Binds every listener. Throws std::system_error (address in use, host that resolves to nothing).
   void listen();
   // Starts accepting, the background jobs and the signal handling, and says where it listens:

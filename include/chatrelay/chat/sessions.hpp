@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chatrelay/memory/session_store.hpp"
 
@@ -14,6 +15,7 @@ namespace chatrelay::chat {
 std::string rfc3339_utc(std::chrono::system_clock::time_point t);
 
 // {"session_id":…,"messages":[{"role":"user"|"assistant","content":…},…],"updated_at":"…"}
-std::string session_json(std::string_view id, const memory::SessionStore::Window& window);
+std::string session_json(std::string_view id, const std::vector<memory::Turn>& turns,
+                         std::chrono::system_clock::time_point updated_at);
 
 }  // namespace chatrelay::chat

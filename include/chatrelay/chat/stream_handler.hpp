@@ -10,17 +10,16 @@
 #include "chatrelay/chat/validation.hpp"
 #include "chatrelay/config/settings.hpp"
 #include "chatrelay/core/asio.hpp"
-#include "chatrelay/core/rate_limiter.hpp"
 #include "chatrelay/gemini/client.hpp"
 #include "chatrelay/gemini/request_builder.hpp"
 #include "chatrelay/http/exchange.hpp"
-#include "chatrelay/memory/session_store.hpp"
+#include "chatrelay/store/session_store.hpp"
 
 namespace chatrelay::chat {
 
 class StreamHandler {
  public:
-  StreamHandler(const config::Settings& settings, gemini::Client& client, memory::SessionStore& sessions);
+  StreamHandler(const config::Settings& settings, gemini::Client& client, store::SessionStore& sessions);
 
   awaitable<void> operator()(http::Exchange& exchange);
 
@@ -29,18 +28,21 @@ class StreamHandler {
   class StreamHead;
   struct Admitted;
 
-  // Answers a refused request itself (422, 429, 409) and returns nothing.
+  // Answers a refused request itself (422, 429, 409, or history_unavailable when the store does not
+  // answer) and returns nothing.
   awaitable<std::optional<Admitted>> admit(http::Exchange& ex);
-  std::string build(Admitted& turn) const;
+  // Throws store::Unavailable.
+  awaitable<std::string> build(Admitted& turn) const;
   awaitable<CallEnd> relay(http::Exchange& ex, const std::string& body, Answer& answer, StreamHead& head);
+  static awaitable<void> end_unavailable(http::Exchange& ex, StreamHead& head, std::string_view step,
+                                         std::string_view reason);
   // Whether the turn completed, and so was committed.
   awaitable<bool> finish(http::Exchange& ex, Admitted& turn, Answer& answer, const CallEnd& end, StreamHead& head);
 
   const config::Settings& settings_;
   gemini::Client& client_;
-  memory::SessionStore& sessions_;
+  store::SessionStore& sessions_;
   gemini::GenerationOptions options_;
-  RateLimiter session_limiter_;
 };
 
 }  // namespace chatrelay::chat

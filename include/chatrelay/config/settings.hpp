@@ -36,6 +36,8 @@ struct ServerSettings {
   std::string metrics_host = "127.0.0.1";  // private unless configured otherwise
   // The chat page at / (DESIGN.md §1); false: / and the page's files are 404.
   bool ui = true;
+  // SO_REUSEPORT: several chatrelay processes listen on one port, the kernel spreads connections.
+  bool reuse_port = false;
 };
 
 struct GeminiSettings {
@@ -65,6 +67,12 @@ struct MemorySettings {
   double session_ttl_s = 86400;
   std::size_t max_bytes = 256u << 20;         // all stored history; least recently used sessions go
   std::size_t max_session_bytes = 8u << 20;   // one session; its oldest turns go
+  // Where sessions live (DESIGN.md §3): in this process, or in Redis shared by every instance.
+  enum class Store { memory, redis };
+  Store store = Store::memory;
+  std::string redis_url = "redis://127.0.0.1:6379/0";  // secret: may hold a password
+  std::string redis_prefix = "chatrelay:";              // every key starts with it
+  double redis_timeout_s = 2;                           // each Redis call, and connecting
 };
 
 struct LogSettings {

@@ -58,6 +58,10 @@ struct Registry {
   // Memory
   std::int64_t sessions = 0;
   std::int64_t session_bytes = 0;  // what memory.max_bytes counts
+  // The session store's calls (Redis): how long they took, how many failed, whether it answers.
+  Histogram store_duration;
+  std::uint64_t store_errors = 0;
+  std::int64_t store_up = 1;
 
   void count_request(std::string_view route, int status);
   void count_upstream_error(ErrorCode code);

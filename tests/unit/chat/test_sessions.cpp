@@ -7,7 +7,6 @@ using namespace std::chrono;
 using chatrelay::chat::rfc3339_utc;
 using chatrelay::chat::session_json;
 using chatrelay::memory::Role;
-using chatrelay::memory::SessionStore;
 
 TEST_CASE("rfc3339_utc: UTC with milliseconds, like toISOString") {
   CHECK(rfc3339_utc(system_clock::time_point{}) == "1970-01-01T00:00:00.000Z");
@@ -17,13 +16,12 @@ TEST_CASE("rfc3339_utc: UTC with milliseconds, like toISOString") {
 }
 
 TEST_CASE("session_json: stored turns, model as assistant, escaped") {
-  SessionStore store(10, 10, hours(1));
-  store.append("k", {{Role::user, "say \"hi\"\n"}, {Role::model, "hi </script>"}});
-  auto window = store.window("k");
-  const std::string json = session_json("my-id", window);
+  const std::vector<chatrelay::memory::Turn> turns = {{Role::user, "say \"hi\"\n"}, {Role::model, "hi </script>"}};
+  const auto updated_at = system_clock::time_point{milliseconds(1733400000123)};
+  const std::string json = session_json("my-id", turns, updated_at);
   const std::string prefix =
       R"({"session_id":"my-id","messages":[{"role":"user","content":"say \"hi\"\n"},)"
       R"({"role":"assistant","content":"hi </script>"}],"updated_at":")";
   CHECK(json.rfind(prefix, 0) == 0);
-  CHECK(json.substr(prefix.size()) == rfc3339_utc(window.updated_at) + "\"}");
+  CHECK(json.substr(prefix.size()) == "2024-12-05T12:00:00.123Z\"}");
 }

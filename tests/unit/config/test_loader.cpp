@@ -142,7 +142,34 @@ TEST_CASE("origins: where each key's value came from") {
 
 TEST_CASE("secret_environment_names: the variables that may hold a secret") {
   CHECK(secret_environment_names() ==
-        std::vector<std::string>{"CHATRELAY_SERVER_AUTH_TOKENS", "GEMINI_API_KEY", "CHATRELAY_GEMINI_API_KEY"});
+        std::vector<std::string>{"CHATRELAY_SERVER_AUTH_TOKENS", "GEMINI_API_KEY", "CHATRELAY_GEMINI_API_KEY",
+                                 "REDIS_URL", "CHATRELAY_MEMORY_REDIS_URL"});
+}
+
+TEST_CASE("the Redis store: memory.store, REDIS_URL, prefix, timeout, reuse_port") {
+  TempDir dir;
+  dir.write("config.toml", "[memory]\nstore = \"redis\"\nredis_prefix = \"app1:\"\nredis_timeout_s = 0.5\n"
+                           "[server]\nreuse_port = true\n");
+  const LoadResult r = config_test::load_in(dir, {}, {{"REDIS_URL", "redis://:hunter2-pass@cache:6380/3"}});
+  CHECK(r.settings.memory.store == MemorySettings::Store::redis);
+  CHECK(r.settings.memory.redis_url == "redis://:hunter2-pass@cache:6380/3");
+  CHECK(r.settings.memory.redis_prefix == "app1:");
+  CHECK(r.settings.memory.redis_timeout_s == 0.5);
+  CHECK(r.settings.server.reuse_port);
+  const std::string described = describe(r.settings, r.origins);
+  CHECK_THAT(described, Catch::Contains("# redis_url = <set, redis://:***@cache:6380/3, from environment variable REDIS_URL>"));
+  CHECK_THAT(described, !Catch::Contains("hunter2"));
+}
+
+TEST_CASE("the Redis store: a URL that is not one, and rediss://, stop the start with the reason") {
+  TempDir dir;
+  const std::string bad = config_test::load_error(dir, {}, {{"REDIS_URL", "http://:hunter2-pass@cache"}});
+  CHECK_THAT(bad, Catch::Contains("redis://[[user]:password@]host[:port][/db]"));
+  CHECK_THAT(bad, !Catch::Contains("hunter2"));
+  const std::string tls = config_test::load_error(dir, {}, {{"REDIS_URL", "rediss://cache"}});
+  CHECK_THAT(tls, Catch::Contains("rediss:// is not supported yet"));
+  CHECK_THAT(config_test::load_error(dir, {}, {{"CHATRELAY_MEMORY_STORE", "postgres"}}),
+             Catch::Contains("one of \"memory\""));
 }
 
 TEST_CASE("environment: an empty variable counts as unset") {

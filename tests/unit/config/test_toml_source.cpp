@@ -67,7 +67,7 @@ TEST_CASE("toml: an unknown key names file, line and a likely fix") {
             "allowed_origins, max_body_bytes, max_header_bytes, max_connections, "
             "header_timeout_s, body_timeout_s, idle_timeout_s, write_timeout_s, "
             "shutdown_grace_s, auth_tokens, ip_rate_per_s, ip_burst, session_rate_per_s, "
-            "session_burst, max_streams_per_ip, metrics, metrics_port, metrics_host, ui)");
+            "session_burst, max_streams_per_ip, metrics, metrics_port, metrics_host, ui, reuse_port)");
   dir.write("config.toml", "[log]\ncolour = true\n");
   CHECK_THAT(config_test::load_error(dir),
              Catch::EndsWith(":2: log.colour: unknown key ([log] keys are level, format)"));
