@@ -8,12 +8,6 @@
 namespace chatrelay::gemini {
 namespace {
 
-// New upstream connections being made at once. A handshake holds ~40 KB while it runs (OpenSSL's
-// handshake buffer, key exchange, the certificate chain) and a burst of a thousand new streams
-// would run them all at once: memory the allocator then keeps. The rest wait their turn, inside
-// their connect_timeout_s; the CPU (one loop) could not do them faster anyway.
-constexpr std::size_t max_concurrent_handshakes = 32;
-
 std::string address_text(const tcp::endpoint& ep) {
   const auto a = ep.address();
   return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
@@ -26,7 +20,12 @@ Pool::Pool(asio::io_context& io, const config::GeminiSettings& settings)
       settings_(settings),
       endpoint_(parse_endpoint(settings.base_url)),
       tls_(settings.ca_file),
-      handshakes_(io.get_executor(), max_concurrent_handshakes) {
+      // New upstream connections being made at once (gemini.max_handshakes). A handshake holds
+      // ~40 KB while it runs (OpenSSL's handshake buffer, key exchange, the certificate chain)
+      // and a burst of a thousand new streams would run them all at once: memory the allocator
+      // then keeps. The rest wait their turn, inside their connect_timeout_s; the CPU (one loop)
+      // could not do them faster anyway.
+      handshakes_(io.get_executor(), settings.max_handshakes) {
   asio::error_code ec;
   const auto address = asio::ip::make_address(endpoint_.host, ec);
   unsigned port = 0;
