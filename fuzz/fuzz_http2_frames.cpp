@@ -50,6 +50,7 @@ Outcome run(Session::Role role, std::string_view bytes, std::size_t split) {
         case Event::Kind::end_stream: s += "<end>"; break;
         case Event::Kind::closed: s += "<closed " + std::to_string(e.code) + ">"; break;
         case Event::Kind::goaway: out.goaways.push_back(e.last_stream); break;
+        case Event::Kind::settings: s += "<settings>"; break;
       }
     }
     (void)session.output();

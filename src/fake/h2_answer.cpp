@@ -13,7 +13,10 @@ H2Answer::Out H2Answer::feed(std::string_view bytes) {
   while (!bytes.empty() && !parser_.message_complete()) {
     const auto r = parser_.feed(bytes);
     bytes.remove_prefix(r.consumed);
-    if (r.event == http1::MessageParser::Event::error) break;
+    if (r.event == http1::MessageParser::Event::error) {
+      out.broken = true;
+      break;
+    }
     if (r.consumed == 0 && r.event == http1::MessageParser::Event::need_more) break;
   }
   auto& m = parser_.message();

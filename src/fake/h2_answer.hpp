@@ -21,6 +21,7 @@ class H2Answer {
     std::optional<std::vector<http2::Header>> head;  // once, when the head completes
     std::string body;                                // body bytes of this write
     bool complete = false;                           // the answer ended in these bytes
+    bool broken = false;                             // the bytes are not valid HTTP/1.1 framing
   };
   // The next bytes of the HTTP/1.1 answer.
   Out feed(std::string_view bytes);

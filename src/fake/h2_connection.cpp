@@ -67,10 +67,7 @@ awaitable<void> H2Connection::read_loop() {
     const auto fed = session_.feed(std::string_view(buf.data(), n));
     for (const auto& e : fed.events) on_event(e);
     flush();
-    if (!fed.ok) {
-      done_ = true;  // the GOAWAY nghttp2 queued goes out first
-      co_return;
-    }
+    if (!fed.ok) end_connection(false);  // after the GOAWAY nghttp2 queued
   }
 }
 
@@ -83,6 +80,10 @@ awaitable<void> H2Connection::write_loop() {
       for (auto& [id, s] : streams_)
         if (s->waiting_drain && session_.queued(id) < max_queued) s->wake.cancel();
       continue;
+    }
+    if (close_after_write_) {
+      close_socket();
+      co_return;
     }
     if (done_ || !session_.alive()) co_return;
     write_wake_.expires_at(steady_timer::time_point::max());
@@ -119,6 +120,7 @@ void H2Connection::on_event(const http2::Event& e) {
       }
       break;
     case Kind::goaway:
+    case Kind::settings:
       break;
   }
 }
@@ -189,6 +191,11 @@ awaitable<void> H2Connection::emit(Stream& s, std::string_view bytes) {
   auto out = s.answer.feed(bytes);
   if (out.head) session_.respond(s.id, *out.head, false);
   if (!out.body.empty() || out.complete) session_.send_data(s.id, out.body, out.complete);
+  if (out.broken) {
+    // Framing HTTP/1.1 finds broken (a bad chunk line) is a broken stream in HTTP/2.
+    session_.reset(s.id, http2::Code::protocol_error);
+    s.closed = true;
+  }
   flush();
   while (!s.closed && session_.queued(s.id) >= max_queued) {
     s.waiting_drain = true;
@@ -210,11 +217,16 @@ awaitable<void> H2Connection::pause(Stream& s, steady_timer::duration d) {
 }
 
 void H2Connection::end_connection(bool reset) {
-  done_ = true;
   reset_ = reset_ || reset;
+  close_after_write_ = true;  // what the plans sent goes out first (write_loop closes)
+  flush();
+}
+
+void H2Connection::close_socket() {
+  done_ = true;
   auto& socket = stream_.socket();
   asio::error_code ignored;
-  if (reset) socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  if (reset_) socket.set_option(asio::socket_base::linger(true, 0), ignored);
   socket.close(ignored);  // the read loop ends with it
 }
 

@@ -50,8 +50,9 @@ class H2Connection {
   awaitable<void> emit(Stream& s, std::string_view bytes);
   awaitable<void> pause(Stream& s, steady_timer::duration d);
   void flush();
-  // Ends the whole connection (a plan's close or reset).
+  // Ends the whole connection (a plan's close or reset) once what is queued was written.
   void end_connection(bool reset);
+  void close_socket();
 
   Services& services_;
   tls::ServerStream& stream_;
@@ -64,6 +65,7 @@ class H2Connection {
   std::int32_t goaway_last_ = -1;    // >= 0: GOAWAY sent, no stream above this is served
   std::string writing_;
   bool done_ = false;
+  bool close_after_write_ = false;
   bool reset_ = false;
 };
 

@@ -26,6 +26,7 @@ struct Session::Impl {
   std::vector<Header> headers;  // the header block being received (blocks never interleave)
   std::unordered_map<std::int32_t, Outgoing> outgoing;
   std::string gathered;  // output()'s
+  std::size_t delivered = 0;  // events the last feed returned
   std::size_t connection_used = 0;  // data bytes received in this feed, for the connection window
   bool manual = false;
 
@@ -64,6 +65,9 @@ struct Session::Impl {
       }
       case NGHTTP2_DATA:
         break;
+      case NGHTTP2_SETTINGS:
+        if (!(frame->hd.flags & NGHTTP2_FLAG_ACK)) self.events.push_back(make(Event::Kind::settings, 0));
+        return 0;
       case NGHTTP2_GOAWAY:
         self.events.push_back(make(Event::Kind::goaway, 0, frame->goaway.error_code));
         self.events.back().last_stream = frame->goaway.last_stream_id;
@@ -121,10 +125,14 @@ struct Session::Impl {
   static std::vector<nghttp2_nv> name_values(std::span<const Header> headers) {
     std::vector<nghttp2_nv> nva;
     nva.reserve(headers.size());
-    for (const auto& h : headers)
+    for (const auto& h : headers) {
+      // A credential never enters HPACK's dynamic table (RFC 7541 §7.1.3): it is not kept for
+      // the connection's life, nor guessable by compression.
+      const bool secret = h.name == "x-goog-api-key" || h.name == "authorization";
       nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(h.name.data())),
                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(h.value.data())), h.name.size(), h.value.size(),
-                     NGHTTP2_NV_FLAG_NONE});
+                     static_cast<std::uint8_t>(secret ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE)});
+    }
     return nva;
   }
 };
@@ -169,10 +177,9 @@ Session::~Session() { nghttp2_session_del(impl_->session); }
 
 Session::Fed Session::feed(std::string_view bytes) {
   auto& impl = *impl_;
-  for (auto& e : impl.events) {
-    if (e.kind == Event::Kind::headers) e.headers.clear();
-  }
-  impl.events.clear();
+  // The events the last feed returned go; those output() caused since (a stream closed as its
+  // RST_STREAM went out, a request refused after GOAWAY) are returned with this feed's.
+  impl.events.erase(impl.events.begin(), impl.events.begin() + static_cast<std::ptrdiff_t>(impl.delivered));
   impl.connection_used = 0;
   const auto rv = nghttp2_session_mem_recv(impl.session, reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                             bytes.size());
@@ -186,6 +193,7 @@ Session::Fed Session::feed(std::string_view bytes) {
     }
   }
   fed.events = impl.events;
+  impl.delivered = impl.events.size();
   return fed;
 }
 

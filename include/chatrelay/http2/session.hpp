@@ -35,6 +35,7 @@ struct Event {
     end_stream,  // the peer's side of `stream` is complete
     closed,      // `stream` is gone; `code` says why (no_error: both sides completed)
     goaway,      // the peer takes no stream above `last_stream`; `code` says why
+    settings,    // the peer's SETTINGS arrived (peer_max_concurrent_streams() says its limit)
   };
   Kind kind = Kind::closed;
   std::int32_t stream = 0;
@@ -66,7 +67,7 @@ class Session {
     std::span<const Event> events;  // valid until the next feed
     bool ok = true;                 // false: the peer broke the protocol; send output(), then close
   };
-  // Bytes from the peer, in any split.
+  // Bytes from the peer, in any split; with none, the events output() caused since the last feed.
   Fed feed(std::string_view bytes);
   // Every frame ready to go (the preface and SETTINGS first); valid until the next call.
   std::string_view output();

@@ -46,6 +46,7 @@ struct Seen {
   };
   std::map<std::int32_t, Stream> streams;
   std::vector<Event> goaways;
+  int settings = 0;
   bool ok = true;
 
   void take(const Session::Fed& fed) {
@@ -61,6 +62,7 @@ struct Seen {
           s.code = e.code;
           break;
         case Event::Kind::goaway: goaways.push_back(e); break;
+        case Event::Kind::settings: ++settings; break;
       }
     }
   }
@@ -132,6 +134,7 @@ TEST_CASE("http2::Session: the server's MAX_CONCURRENT_STREAMS reaches the clien
   Seen at_client, at_server;
   CHECK(client.peer_max_concurrent_streams() == 100);  // until the server's SETTINGS arrive
   pump(client, at_client, server, at_server);
+  CHECK(at_client.settings == 1);
   CHECK(client.peer_max_concurrent_streams() == 3);
 }
 
