@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "chatrelay/core/metrics.hpp"
+#include "chatrelay/tls/crypto.hpp"
 
 namespace chatrelay::gemini {
 
@@ -134,7 +135,9 @@ awaitable<void> H2Connection::write_loop([[maybe_unused]] std::shared_ptr<H2Conn
     if (!writing_.empty()) {
       handle(session_.feed({}));  // streams closed by what went out
       const std::array<std::string_view, 1> parts{writing_};
-      if (auto ec = co_await conn_->write(parts)) {
+      const auto ec = co_await conn_->write(parts);
+      tls::cleanse(writing_.data(), writing_.size());  // a request's API key was in it
+      if (ec) {
         if (!dead_) fail(ec);
         co_return;
       }

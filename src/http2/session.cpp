@@ -110,7 +110,7 @@ struct Session::Impl {
     std::memcpy(buf, out.bytes.data() + out.sent, n);
     out.sent += n;
     if (out.sent == out.bytes.size()) {
-      out.bytes.clear();
+      std::string().swap(out.bytes);  // a request body is not held for the rest of its stream
       out.sent = 0;
       if (out.end) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -200,6 +200,8 @@ Session::Fed Session::feed(std::string_view bytes) {
 std::string_view Session::output() {
   // One mem_send returns one frame at a time; the frames of this turn are gathered.
   std::string& gathered = impl_->gathered;
+  // What went out last time may hold a request's credential: not left behind in the buffer.
+  std::fill(gathered.begin(), gathered.end(), '\0');
   gathered.clear();
   for (;;) {
     const std::uint8_t* data = nullptr;
