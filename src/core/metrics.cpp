@@ -139,6 +139,8 @@ std::string Registry::render() const {
          upstream_tls_resumed);
   single(out, "chatrelay_upstream_handshakes_active", "gauge", "TLS handshakes with Gemini in flight.",
          upstream_handshakes_active);
+  single(out, "chatrelay_upstream_handshakes_peak", "gauge", "The most TLS handshakes with Gemini ever in flight at once.",
+         upstream_handshakes_peak);
   single(out, "chatrelay_upstream_handshake_waits_total", "counter",
          "New Gemini connections that waited for a handshake turn (gemini.max_handshakes).", upstream_handshake_waits);
   single(out, "chatrelay_upstream_h2_connections", "gauge", "Open Gemini connections speaking HTTP/2.",

@@ -133,7 +133,7 @@ awaitable<std::unique_ptr<tls::ClientStream>> Pool::Dial::run() {
   co_await turn_->enter();
   throw_if_cancelled();
   counted_ = true;
-  ++m.upstream_handshakes_active;
+  m.upstream_handshakes_peak = std::max(m.upstream_handshakes_peak, ++m.upstream_handshakes_active);
   const Endpoint& endpoint = pool_.endpoint_;
   std::vector<tcp::endpoint> addresses;
   if (pool_.literal_) {

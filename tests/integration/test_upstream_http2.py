@@ -3,7 +3,6 @@ connections within the server's MAX_CONCURRENT_STREAMS, a client that leaves res
 stream, GOAWAY loses no stream that had not started, a slow reader is held back by its own
 stream's window without stalling its neighbours, and a server that refuses h2 gets HTTP/1.1."""
 import json
-import os
 import socket
 import threading
 import time
@@ -121,6 +120,28 @@ class FlowControlTest(unittest.TestCase):
                 slow.close()
             # Its client gone, the flood ends (its connection, idle after a reset, closes with it).
             self.assertTrue(wait_until(lambda: fake.stats()["open_streams"] == 0, 10), fake.stats())
+
+
+class BurstTest(unittest.TestCase):
+    LIMIT = 2
+
+    def test_a_burst_never_runs_more_handshakes_than_the_limit(self):
+        # HTTP/1.1: one connection per stream, so twenty new connections, two handshakes at a time.
+        with FakeGemini("paced", extra_args=["--delay-ms", "50"]) as fake, \
+                Chatrelay(fake=fake, env={"CHATRELAY_GEMINI_HTTP2": "false",
+                                          "CHATRELAY_GEMINI_MAX_HANDSHAKES": str(self.LIMIT)}) as relay:
+            self.assertEqual(chats_at_once(relay, 20), ["complete"] * 20)
+            self.assertEqual(fake.stats()["requests"], 20)
+            self.assertEqual(relay.metric("chatrelay_upstream_connections_opened_total"), 20)
+            self.assertLessEqual(relay.metric("chatrelay_upstream_handshakes_peak"), self.LIMIT)
+            self.assertGreater(relay.metric("chatrelay_upstream_handshake_waits_total"), 0)
+            self.assertEqual(relay.metric("chatrelay_upstream_handshakes_active"), 0)
+
+    def test_an_h2_burst_mostly_opens_no_connection(self):
+        with FakeGemini("paced", extra_args=["--delay-ms", "50"]) as fake, \
+                Chatrelay(fake=fake, env=H2) as relay:
+            self.assertEqual(chats_at_once(relay, 20), ["complete"] * 20)
+            self.assertEqual(fake.stats()["h2_connections"], 1)  # the first stream's; the rest waited for it
 
 
 class RefusedH2Test(unittest.TestCase):
