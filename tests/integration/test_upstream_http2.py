@@ -9,7 +9,7 @@ import time
 import unittest
 
 from fake import FakeGemini
-from harness import Chatrelay, rss_kib, user, wait_until
+from harness import SANITIZED, Chatrelay, rss_kib, user, wait_until
 
 H2 = {"CHATRELAY_GEMINI_HTTP2": "true"}  # whatever CHATRELAY_TEST_HTTP1 says
 
@@ -113,9 +113,11 @@ class FlowControlTest(unittest.TestCase):
                 self.assertEqual(stats["open_streams"], 1)  # the flood is still held, not ended
                 self.assertEqual(stats["h2_connections"], 1)  # and shares the connection
                 grown = rss_kib(relay.proc.pid) - rss_before
-                # Unbounded, the flood (64 KiB a millisecond) would be hundreds of MiB by now; the
-                # stream's window (64 KiB) and the socket buffers bound it.
-                self.assertLess(grown, 16 * 1024, "RSS grew %d KiB" % grown)
+                # Unbounded (stream windows opened as bytes arrive), the flood was 85 MiB by now in
+                # a release build; the stream's window (64 KiB) and the socket buffers bound it.
+                # (ASan's quarantine and shadow memory make RSS meaningless there.)
+                if not SANITIZED:
+                    self.assertLess(grown, 16 * 1024, "RSS grew %d KiB" % grown)
             finally:
                 slow.close()
             # Its client gone, the flood ends (its connection, idle after a reset, closes with it).
