@@ -10,7 +10,7 @@
 FROM debian:bookworm AS build
 WORKDIR /src
 # The same Debian packages as a developer machine (one list: scripts/install-deps). The static build
-# also uses libssl.a/libcrypto.a (libssl-dev), libc.a (libc6-dev) and libstdc++.a (g++).
+# also uses libssl.a/libcrypto.a (libssl-dev), libnghttp2.a (libnghttp2-dev), libc.a (libc6-dev) and libstdc++.a (g++).
 COPY scripts/install-deps scripts/install-deps
 RUN scripts/install-deps && rm -rf /var/lib/apt/lists/*
 COPY . .

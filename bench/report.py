@@ -421,6 +421,20 @@ def main():
           + " With 2 cores, the fake, the proxy and wrk share the CPU: one more busy process costs everyone.")
         p("")
 
+    # bench/http2's tables (run by bench/run into d/http2), and its chart next to RESULTS.md.
+    http2 = read(os.path.join(d, "http2", "http2.md"))
+    if http2:
+        p("## HTTP/2 to Gemini (bench/http2)")
+        p("")
+        p("Added TTFT p99 = chatrelay's (or nginx's) p99 minus the direct p99 of the same round, median over "
+          "rounds; HTTP/1.1 = the same chatrelay with gemini.http2 = false; nginx speaks HTTP/1.1 upstream. "
+          "Held open: the fake's endless scenario (one event a second), per stream = (RSS held − idle) ÷ alive.")
+        p("")
+        p(http2.strip())
+        p("")
+        p("![added TTFT p99 against concurrency](http2-ttft-p99.png)")
+        p("")
+
     notes = (read(os.path.join(d, "notes.txt")) or "").strip()
     errors = (read(os.path.join(d, "interleave-errors.txt")) or "").strip()
     if errors:

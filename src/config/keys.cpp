@@ -558,6 +558,11 @@ const Key table[] = {
     {.section = "gemini", .name = "pool_size", .kind = Kind::integer,
      .allowed = "an integer in 0..4096 (0 keeps no idle connections)", .min = 0, .max = 4096,
      .assign = assign_plain<gemini, &G::pool_size>, .show = show_plain<gemini, &G::pool_size>},
+    {.section = "gemini", .name = "http2", .kind = Kind::boolean, .allowed = "true or false",
+     .assign = assign_plain<gemini, &G::http2>, .show = show_plain<gemini, &G::http2>},
+    {.section = "gemini", .name = "max_handshakes", .kind = Kind::integer,
+     .allowed = "an integer in 1..4096", .min = 1, .max = 4096,
+     .assign = assign_plain<gemini, &G::max_handshakes>, .show = show_plain<gemini, &G::max_handshakes>},
 
     {.section = "memory", .name = "max_history_messages", .kind = Kind::integer,
      .allowed = "an integer in 1..1000", .min = 1, .max = 1000,

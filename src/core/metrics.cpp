@@ -137,6 +137,19 @@ std::string Registry::render() const {
          upstream_connections);
   single(out, "chatrelay_upstream_tls_resumed_total", "counter", "TLS connections that resumed a session.",
          upstream_tls_resumed);
+  single(out, "chatrelay_upstream_handshakes_active", "gauge", "TLS handshakes with Gemini in flight.",
+         upstream_handshakes_active);
+  single(out, "chatrelay_upstream_handshakes_peak", "gauge", "The most TLS handshakes with Gemini ever in flight at once.",
+         upstream_handshakes_peak);
+  single(out, "chatrelay_upstream_handshake_waits_total", "counter",
+         "New Gemini connections that waited for a handshake turn (gemini.max_handshakes).", upstream_handshake_waits);
+  single(out, "chatrelay_upstream_h2_connections", "gauge", "Open Gemini connections speaking HTTP/2.",
+         upstream_h2_connections);
+  single(out, "chatrelay_upstream_h2_streams", "gauge", "Streams open on HTTP/2 Gemini connections.",
+         upstream_h2_streams);
+  single(out, "chatrelay_upstream_h2_refused_total", "counter",
+         "HTTP/2 streams Gemini refused unprocessed (GOAWAY, REFUSED_STREAM) and chatrelay sent again.",
+         upstream_h2_refused);
   single(out, "chatrelay_sessions", "gauge", "Conversation sessions held in memory.", sessions);
   single(out, "chatrelay_session_bytes", "gauge",
          "Bytes of conversation history held in memory, as memory.max_bytes counts them.", session_bytes);

@@ -6,6 +6,7 @@
 
 #include "chatrelay/http1/response.hpp"
 #include "dispatch.hpp"
+#include "h2_connection.hpp"
 #include "wire.hpp"
 
 namespace chatrelay::fake {
@@ -31,6 +32,11 @@ awaitable<void> Connection::run() {
   try {
     if (!co_await handshake()) {
       close(false);
+      co_return;
+    }
+    if (stream_.alpn_protocol() == "h2") {
+      H2Connection h2(services_, stream_);
+      close(co_await h2.run());
       co_return;
     }
     while (co_await read_request()) {

@@ -10,6 +10,7 @@
 #include "chatrelay/core/asio.hpp"
 #include "chatrelay/http1/message_parser.hpp"
 #include "chatrelay/tls/server.hpp"
+#include "options.hpp"
 #include "plan.hpp"
 #include "scenarios.hpp"
 #include "state.hpp"
@@ -21,6 +22,7 @@ struct Services {
   tls::ServerContext& tls;
   State& state;
   Scenarios& scenarios;
+  const Options& options;
 };
 
 class Connection {

@@ -45,7 +45,8 @@ int run(const Options& o) {
   tls::ServerContext tls_context(pki.server_cert, pki.server_key);
   State state;
   Scenarios scenarios(o, replay);
-  Services services{tls_context, state, scenarios};
+  if (o.http2) tls_context.set_alpn({"h2", "http/1.1"});
+  Services services{tls_context, state, scenarios, o};
 
   // Declared after what the connections use: destroying the io_context destroys their frames.
   asio::io_context io(1);

@@ -56,6 +56,13 @@ ParsedArgs parse_args(int argc, char** argv) {
       ok = parse_number(value, o.events) && o.events > 0;
     } else if (arg == "--tls-dir") {
       o.tls_dir = value;
+    } else if (arg == "--http2") {
+      ok = value == "on" || value == "off";
+      o.http2 = value == "on";
+    } else if (arg == "--max-streams") {
+      ok = parse_number(value, o.max_streams) && o.max_streams > 0;
+    } else if (arg == "--goaway-after") {
+      ok = parse_number(value, o.goaway_after);
     } else if (arg == "--cert-host") {
       o.cert_host = value;
     } else {
@@ -91,6 +98,13 @@ Usage: chatrelay-fake-gemini [options]
                      (default .tls); clients trust DIR/ca.pem
   --cert-host NAME   make the certificate name only NAME (use a fresh --tls-dir): clients that
                      connect by another name must refuse it
+  --http2 on|off     accept HTTP/2 ("h2") from clients that offer it by ALPN (default on);
+                     off answers every client in HTTP/1.1. Both play the same scenarios.
+  --max-streams N    HTTP/2 streams a client may have open at once on one connection
+                     (SETTINGS_MAX_CONCURRENT_STREAMS, default 100)
+  --goaway-after N   on each HTTP/2 connection, send GOAWAY once N streams have started: those
+                     N are answered, later ones are refused (the client retries them elsewhere),
+                     then the connection closes (default 0: never)
   --help             this text
 
 On start it prints, and flushes:
@@ -147,7 +161,7 @@ Scenarios:
 
 Control endpoints (same port, JSON answers):
   GET    /__fake/stats       {"connections","handshakes","resumed","requests","open_streams",
-                             "open_connections"}
+                             "open_connections","h2_connections","stream_resets"}
   GET    /__fake/requests    the last 100 streaming requests, oldest first: {"model","path","body",
                              "api_key_present","api_key_length"} (the key itself is never shown)
   DELETE /__fake/requests    forget them

@@ -19,6 +19,9 @@ struct Options {
   std::chrono::milliseconds delay{0};  // before each event; 0 lets paced/endless pick theirs
   std::size_t events = 200;            // length of the `long` scenario
   std::filesystem::path tls_dir = ".tls";
+  bool http2 = true;                 // accept h2 by ALPN; false: HTTP/1.1 for every client
+  std::uint32_t max_streams = 100;   // HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS
+  std::size_t goaway_after = 0;      // > 0: GOAWAY on each h2 connection after this many streams
   std::string cert_host;  // non-empty: the certificate names only this host (wrong-host tests)
 };
 

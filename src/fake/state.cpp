@@ -44,6 +44,8 @@ std::string State::stats_json() const {
       .number("requests", as_int(stats.requests))
       .number("open_streams", stats.open_streams)
       .number("open_connections", stats.open_connections)
+      .number("h2_connections", as_int(stats.h2_connections))
+      .number("stream_resets", as_int(stats.stream_resets))
       .close();
   return out;
 }

@@ -19,6 +19,8 @@ struct Stats {
   std::uint64_t requests = 0;     // streaming requests
   std::int64_t open_streams = 0;  // streaming answers in progress
   std::int64_t open_connections = 0;
+  std::uint64_t h2_connections = 0;  // connections that chose h2
+  std::uint64_t stream_resets = 0;   // h2 streams the client reset (RST_STREAM)
 };
 
 struct RecordedRequest {

@@ -32,16 +32,24 @@ Call::Call(Pool& pool, const config::GeminiSettings& settings, EventParser& even
     : pool_(pool),
       settings_(settings),
       read_buffer_(read_buffer),
+      events_(events),
       decoder_(events),
       deadline_(pool.executor(), [this] {
         timed_out_ = true;
         cancel();
-      }) {}
+      }),
+      wait_(pool.executor()) {}
+
+Call::~Call() {
+  if (stream_) h2_->release(*stream_);
+}
 
 void Call::cancel() {
   cancelled_ = true;
   if (dial_) dial_->cancel();
   if (conn_) conn_->cancel();
+  wait_.cancel();
+  if (stream_) stream_->wake.cancel();
 }
 
 void Call::stop() {
@@ -93,8 +101,12 @@ awaitable<StreamOutcome> Call::run(const std::string& model, const std::string& 
 awaitable<StreamOutcome> Call::exchange(const std::string& model, const std::string& body, Client::EventSink& sink,
                                         Client::WaitHook*& waiting) {
   throw_if_cancelled();  // stopped before it began: not even a place at the handshake gate
-  conn_ = pool_.take_idle();
-  reused_ = conn_ != nullptr;
+  if (pool_.h2_wanted()) {
+    h2_ = co_await h2_connection(waiting);
+    if (h2_) co_return co_await exchange_h2(model, body, sink, waiting);
+  }
+  if (!conn_) conn_ = pool_.take_idle();
+  reused_ = conn_ != nullptr && !dial_;
   if (!conn_) {
     co_await wait_hook(waiting);
     deadline_.expires_after(seconds_f(settings_.connect_timeout_s));
@@ -122,17 +134,7 @@ awaitable<StreamOutcome> Call::exchange(const std::string& model, const std::str
     if (eof && n == 0 && !decoder_.started()) throw std::system_error(asio::error::eof, "connection closed before any answer");
     bytes_since_event_ += n;
     Decoded decoded = decoder_.feed(std::string_view(read_buffer_.data(), n), eof);
-    if (!decoded.events.empty()) {
-      deadline_.disarm();  // the consumer's write has its own timeout
-      any_event_ = true;
-      in_consumer_ = true;
-      co_await sink(decoded.events);
-      in_consumer_ = false;
-      // idle_timeout_s until the next event: comments, blank lines and stray bytes do not push it.
-      deadline_.expires_after(seconds_f(settings_.idle_timeout_s));
-      bytes_since_event_ = 0;
-      step_ = FailedStep::answer;
-    }
+    co_await hand_on(decoded, sink);
     if (decoded.done) {
       out.error = std::move(decoded.error);
       if (decoder_.reusable()) pool_.put_back(std::move(conn_));
@@ -140,6 +142,19 @@ awaitable<StreamOutcome> Call::exchange(const std::string& model, const std::str
     }
     if (eof) co_return out;
   }
+}
+
+awaitable<void> Call::hand_on(const Decoded& decoded, Client::EventSink& sink) {
+  if (decoded.events.empty()) co_return;
+  deadline_.disarm();  // the consumer's write has its own timeout
+  any_event_ = true;
+  in_consumer_ = true;
+  co_await sink(decoded.events);
+  in_consumer_ = false;
+  // idle_timeout_s until the next event: comments, blank lines and stray bytes do not push it.
+  deadline_.expires_after(seconds_f(settings_.idle_timeout_s));
+  bytes_since_event_ = 0;
+  step_ = FailedStep::answer;
 }
 
 // Head and body as one buffer: one TLS record and one write syscall for a typical request. The
@@ -167,6 +182,119 @@ awaitable<void> Call::write_request(const std::string& model, const std::string&
   if (auto ec = co_await conn_->write(parts)) throw std::system_error(ec, "write request");
 }
 
+bool Call::broken_framing(const H2Connection::Stream& s) {
+  const auto protocol = static_cast<std::uint32_t>(http2::Code::protocol_error);
+  return (s.closed && !s.ended && s.code == protocol) || s.failure == std::make_error_code(std::errc::protocol_error);
+}
+
+awaitable<std::shared_ptr<H2Connection>> Call::h2_connection(Client::WaitHook*& waiting) {
+  if (auto c = pool_.take_h2()) {
+    reused_ = true;
+    co_return c;
+  }
+  co_await wait_hook(waiting);
+  deadline_.expires_after(seconds_f(settings_.connect_timeout_s));
+  // A burst: the connections being dialled will have room for this stream.
+  while (pool_.h2_room_coming()) {
+    co_await pool_.wait_for_dial(wait_);
+    throw_if_cancelled();
+    if (auto c = pool_.take_h2()) {
+      reused_ = true;
+      co_return c;
+    }
+  }
+  if (!pool_.h2_wanted()) co_return nullptr;
+  Pool::DialInFlight in_flight(pool_);
+  dial_.emplace(pool_);
+  auto tls = co_await dial_->run();
+  if (tls->alpn_protocol() != "h2") {
+    pool_.note_h1();
+    conn_ = std::move(tls);
+    co_return nullptr;
+  }
+  auto c = std::make_shared<H2Connection>(std::move(tls), pool_.h2_shared());
+  in_flight.hand_over(c);
+  co_return c;
+}
+
+awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::string& body,
+                                           Client::EventSink& sink, Client::WaitHook*& waiting) {
+  deadline_.expires_after(seconds_f(settings_.first_byte_timeout_s));
+  connected_ = true;
+  step_ = FailedStep::request;
+  throw_if_cancelled();
+  const Endpoint& endpoint = pool_.endpoint();
+  std::vector<http2::Header> headers{{":method", "POST"},
+                                     {":scheme", "https"},
+                                     {":authority", endpoint.host_header},
+                                     {":path", endpoint.stream_target(model)},
+                                     {"content-type", "application/json"},
+                                     {"accept", "text/event-stream"},
+                                     {"user-agent", "chatrelay"},
+                                     {"x-goog-api-key", settings_.api_key.value_or("")}};
+  stream_ = h2_->open(headers, body);
+  tls::cleanse(headers.back().value.data(), headers.back().value.size());
+  if (!stream_) {
+    // GOAWAY landed between choosing the connection and opening the stream.
+    refused_ = true;
+    throw std::system_error(asio::error::try_again, "HTTP/2 connection draining");
+  }
+  ++metrics::registry().upstream_requests;
+  co_await wait_hook(waiting);
+
+  h2_body_.emplace(events_);
+  StreamOutcome out;
+  for (;;) {
+    co_await wait_stream();
+    auto& s = *stream_;
+    if (broken_framing(s)) {
+      // As invalid HTTP/1.1 framing is (response_decoder.cpp): the answer is cut short.
+      out.error = make_error(ErrorCode::upstream_protocol, "Gemini's answer is not valid HTTP; it was cut short.",
+                             "invalid HTTP/2 from Gemini: " +
+                                 std::string(s.failure ? "connection" : "stream") + " ended with PROTOCOL_ERROR");
+      co_return out;
+    }
+    if (s.status != 0 && h2_body_->status() == 0) h2_body_->set_status(s.status);
+    const std::string data = std::move(s.data);
+    s.data.clear();
+    h2_started_ = h2_started_ || s.status != 0 || !data.empty();
+    if (h2_body_->status() == 0 && (s.ended || s.closed))
+      throw std::system_error(asio::error::connection_reset, "HTTP/2 stream ended without a response head");
+    bytes_since_event_ += data.size();
+    const bool at_end = s.ended;
+    Decoded decoded = h2_body_->feed(data, at_end);
+    co_await hand_on(decoded, sink);
+    // Its window opens only now that its bytes were handed on: backpressure reaches Gemini per
+    // stream.
+    h2_->consumed(s, data.size());
+    if (decoded.done) {
+      out.error = std::move(decoded.error);
+      co_return out;
+    }
+    if (at_end) co_return out;
+  }
+}
+
+awaitable<void> Call::wait_stream() {
+  auto& s = *stream_;
+  for (;;) {
+    throw_if_cancelled();
+    if (broken_framing(s)) co_return;
+    if (s.failure) throw std::system_error(*s.failure, "HTTP/2 connection");
+    if (s.refused) {
+      refused_ = true;
+      ++metrics::registry().upstream_h2_refused;
+      throw std::system_error(asio::error::try_again, "HTTP/2 stream refused by Gemini");
+    }
+    if (!s.data.empty() || s.ended || (s.status != 0 && h2_body_->status() == 0)) co_return;
+    if (s.closed)
+      throw std::system_error(asio::error::connection_reset,
+                              "HTTP/2 stream reset by Gemini (error code " + std::to_string(s.code) + ")");
+    s.wake.expires_at(steady_timer::time_point::max());
+    co_await s.wake.async_wait(use_tuple);
+  }
+}
+
 awaitable<void> Call::wait_hook(Client::WaitHook*& waiting) {
   if (!waiting) co_return;
   Client::WaitHook& hook = *std::exchange(waiting, nullptr);
@@ -185,7 +313,7 @@ UpstreamError Call::timeout_error() const {
     return make_error(ErrorCode::upstream_timeout, "Gemini did not start answering in time. Try again in a moment.",
                       "no event within first_byte_timeout_s=" + seconds_text(settings_.first_byte_timeout_s) +
                           " of the request (" + bytes + " received, response head " +
-                          (decoder_.head_complete() ? "complete)" : "incomplete)"));
+                          (decoder_.head_complete() || (h2_body_ && h2_body_->status() != 0) ? "complete)" : "incomplete)"));
   return make_error(ErrorCode::upstream_timeout, "Gemini stopped sending in the middle of the answer. Send the message again.",
                     "no event for idle_timeout_s=" + seconds_text(settings_.idle_timeout_s) + " (" + bytes +
                         " without an event since the last one)");

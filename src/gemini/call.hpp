@@ -20,6 +20,10 @@ class Call {
   // `read_buffer` is shared by every call on the loop: a call feeds what it read to its decoder
   // before it next suspends.
   Call(Pool& pool, const config::GeminiSettings& settings, EventParser& events, std::span<char> read_buffer);
+  // A stream still open on an HTTP/2 connection is reset (the connection stays up).
+  ~Call();
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
 
   // Runs the exchange. Gemini's errors, timeouts and I/O failures come back as the outcome's
   // error; stop() as `stopped`. Throws what the sink and the wait hook throw, and
@@ -30,13 +34,30 @@ class Call {
   void stop();
   // After run(): it failed on a pooled connection before any byte of an answer, the way a
   // connection the server closed while idle fails; a fresh one may well succeed.
-  bool stale_connection() const { return reused_ && !decoder_.started() && failed_on_io_; }
+  bool stale_connection() const { return reused_ && !answer_started() && failed_on_io_; }
+  // After run(): Gemini refused the HTTP/2 stream unprocessed (GOAWAY above it, REFUSED_STREAM):
+  // sending it again is safe and not a retry.
+  bool refused() const { return refused_; }
 
  private:
   // The exchange itself; throws std::system_error for I/O failures and cancellation.
   awaitable<StreamOutcome> exchange(const std::string& model, const std::string& body, Client::EventSink& sink,
                                     Client::WaitHook*& waiting);
   awaitable<void> write_request(const std::string& model, const std::string& body);
+  // Hands the decoded events (if any) to the sink; the idle deadline starts again after it.
+  awaitable<void> hand_on(const Decoded& decoded, Client::EventSink& sink);
+  // HTTP/2: a connection with room for the stream (waiting for one being dialled, or dialling
+  // it); null when the server chose HTTP/1.1 (then conn_ holds the new connection) or HTTP/2 is
+  // not wanted.
+  awaitable<std::shared_ptr<H2Connection>> h2_connection(Client::WaitHook*& waiting);
+  // The exchange as one stream of an HTTP/2 connection.
+  awaitable<StreamOutcome> exchange_h2(const std::string& model, const std::string& body, Client::EventSink& sink,
+                                       Client::WaitHook*& waiting);
+  // Whatever arrives next on the stream (or a failure); throws std::system_error.
+  awaitable<void> wait_stream();
+  // Gemini reset the stream (or the connection) for broken HTTP/2 framing.
+  static bool broken_framing(const H2Connection::Stream& s);
+  bool answer_started() const { return decoder_.started() || h2_started_; }
   // Runs the caller's hook the first time the call is about to wait (then forgets it).
   awaitable<void> wait_hook(Client::WaitHook*& waiting);
   // Cancels whatever step is pending, and every later one.
@@ -47,10 +68,15 @@ class Call {
   Pool& pool_;
   const config::GeminiSettings& settings_;
   std::span<char> read_buffer_;
+  EventParser& events_;
   ResponseDecoder decoder_;
   Deadline deadline_;
   std::optional<Pool::Dial> dial_;  // while connecting
   std::unique_ptr<tls::ClientStream> conn_;
+  std::shared_ptr<H2Connection> h2_;
+  std::shared_ptr<H2Connection::Stream> stream_;
+  std::optional<BodyDecoder> h2_body_;
+  steady_timer wait_;  // for a connection being dialled by another call
   FailedStep step_ = FailedStep::connect;  // how far the call came, for the wording of a failure
   std::size_t bytes_since_event_ = 0;      // answer bytes since the request or the last event
   bool reused_ = false;
@@ -61,6 +87,8 @@ class Call {
   bool timed_out_ = false;
   bool stopped_ = false;
   bool failed_on_io_ = false;
+  bool refused_ = false;
+  bool h2_started_ = false;  // any of the HTTP/2 answer (head or body) arrived
 };
 
 }  // namespace chatrelay::gemini

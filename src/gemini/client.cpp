@@ -88,7 +88,8 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
   StopTarget target;
   SlotGuard guard(stop, target);
   WaitHook* pending_hook = waiting ? &waiting : nullptr;
-  for (int attempt = 0, stale = 0;; ++attempt) {
+  constexpr int max_refusals = 8;
+  for (int attempt = 0, stale = 0, refused = 0;; ++attempt) {
     StreamOutcome out;
     if (target.requested) {
       out.attempts = attempt;
@@ -100,8 +101,9 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
       target.current = [&call] { call.stop(); };
       out = co_await call.run(model, body, sink, pending_hook);
       target.current = nullptr;
-      // A pooled connection the server had already closed: once, a fresh one, not counted.
-      if (out.error && call.stale_connection() && stale++ == 0) {
+      // A pooled connection the server had already closed: once, a fresh one, not counted. An
+      // HTTP/2 stream Gemini refused unprocessed (GOAWAY): sent again, a few times, not counted.
+      if (out.error && ((call.stale_connection() && stale++ == 0) || (call.refused() && refused++ < max_refusals))) {
         --attempt;
         continue;
       }

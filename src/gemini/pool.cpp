@@ -1,18 +1,13 @@
 // Pool and Pool::Dial: reuse first; a new connection waits its turn at the handshake gate.
 #include "pool.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "chatrelay/core/metrics.hpp"
 
 namespace chatrelay::gemini {
 namespace {
-
-// New upstream connections being made at once. A handshake holds ~40 KB while it runs (OpenSSL's
-// handshake buffer, key exchange, the certificate chain) and a burst of a thousand new streams
-// would run them all at once: memory the allocator then keeps. The rest wait their turn, inside
-// their connect_timeout_s; the CPU (one loop) could not do them faster anyway.
-constexpr std::size_t max_concurrent_handshakes = 32;
 
 std::string address_text(const tcp::endpoint& ep) {
   const auto a = ep.address();
@@ -25,14 +20,77 @@ Pool::Pool(asio::io_context& io, const config::GeminiSettings& settings)
     : io_(io),
       settings_(settings),
       endpoint_(parse_endpoint(settings.base_url)),
-      tls_(settings.ca_file),
-      handshakes_(io.get_executor(), max_concurrent_handshakes) {
+      tls_(settings.ca_file, settings.http2 ? std::vector<std::string>{"h2", "http/1.1"} : std::vector<std::string>{}),
+      // New upstream connections being made at once (gemini.max_handshakes). A handshake holds
+      // ~40 KB while it runs (OpenSSL's handshake buffer, key exchange, the certificate chain)
+      // and a burst of a thousand new streams would run them all at once: memory the allocator
+      // then keeps. The rest wait their turn, inside their connect_timeout_s; the CPU (one loop)
+      // could not do them faster anyway.
+      handshakes_(io.get_executor(), settings.max_handshakes) {
   asio::error_code ec;
   const auto address = asio::ip::make_address(endpoint_.host, ec);
   unsigned port = 0;
   const auto* end = endpoint_.port.data() + endpoint_.port.size();
   if (!ec && std::from_chars(endpoint_.port.data(), end, port).ptr == end && port <= 65535)
     literal_.emplace(address, static_cast<unsigned short>(port));
+}
+
+Pool::~Pool() {
+  for (auto& c : h2_) c->close(true);
+}
+
+void Pool::close_idle() {
+  idle_.clear();
+  h2_shared_->closing = true;
+  for (auto& c : h2_)
+    if (c->open_streams() == 0) c->close(true);
+}
+
+void Pool::note_h1() {
+  h1_only_ = true;
+  wake_dial_waiters();
+}
+
+std::shared_ptr<H2Connection> Pool::take_h2() {
+  std::erase_if(h2_, [](const auto& c) { return !c->usable(); });
+  std::shared_ptr<H2Connection> best;
+  for (const auto& c : h2_) {
+    if (c->room() > 0 && (!best || c->open_streams() > best->open_streams())) best = c;
+  }
+  return best;
+}
+
+bool Pool::h2_room_coming() const {
+  // Each dial's own call takes one of its streams; the waiting calls take the rest.
+  return h2_wanted() && dials_ * assumed_streams_ > dials_ + dial_waiters_.size();
+}
+
+awaitable<void> Pool::wait_for_dial(steady_timer& timer) {
+  dial_waiters_.push_back(&timer);
+  timer.expires_at(steady_timer::time_point::max());
+  co_await timer.async_wait(use_tuple);
+  std::erase(dial_waiters_, &timer);  // still there when the call's own stop woke it
+}
+
+void Pool::wake_dial_waiters() {
+  // Every waiter looks again, and those that wait again count again: the ones not yet resumed
+  // must not count against the room of the dials still in flight.
+  for (auto* t : std::exchange(dial_waiters_, {})) t->cancel();
+}
+
+void Pool::dial_ended() {
+  --dials_;
+  wake_dial_waiters();
+}
+
+void Pool::DialInFlight::hand_over(std::shared_ptr<H2Connection> conn) {
+  Pool& pool = *std::exchange(pool_, nullptr);
+  pool.h2_.push_back(conn);
+  std::weak_ptr<H2Connection> weak = conn;
+  conn->start([&pool, weak] {
+    if (auto c = weak.lock(); c && c->usable()) pool.assumed_streams_ = std::max<std::size_t>(1, c->max_streams());
+    pool.dial_ended();
+  });
 }
 
 std::unique_ptr<tls::ClientStream> Pool::take_idle() {
@@ -54,6 +112,12 @@ void Pool::Dial::throw_if_cancelled() const {
   if (cancelled_) throw std::system_error(asio::error::operation_aborted, "Gemini call cancelled");
 }
 
+void Pool::Dial::leave_turn() {
+  if (counted_) --metrics::registry().upstream_handshakes_active;
+  counted_ = false;
+  turn_.reset();
+}
+
 void Pool::Dial::cancel() {
   cancelled_ = true;
   resolver_.cancel();
@@ -64,8 +128,12 @@ void Pool::Dial::cancel() {
 awaitable<std::unique_ptr<tls::ClientStream>> Pool::Dial::run() {
   throw_if_cancelled();
   turn_.emplace(pool_.handshakes_);
+  auto& m = metrics::registry();
+  if (pool_.handshakes_.inside() >= pool_.settings_.max_handshakes) ++m.upstream_handshake_waits;
   co_await turn_->enter();
   throw_if_cancelled();
+  counted_ = true;
+  m.upstream_handshakes_peak = std::max(m.upstream_handshakes_peak, ++m.upstream_handshakes_active);
   const Endpoint& endpoint = pool_.endpoint_;
   std::vector<tcp::endpoint> addresses;
   if (pool_.literal_) {
@@ -85,10 +153,9 @@ awaitable<std::unique_ptr<tls::ClientStream>> Pool::Dial::run() {
     throw std::system_error(hec, "TLS handshake with " + endpoint.host + ": " + why);
   }
   throw_if_cancelled();
-  auto& m = metrics::registry();
   ++m.upstream_connections;
   if (conn_->session_reused()) ++m.upstream_tls_resumed;
-  turn_.reset();  // the next handshake may start
+  leave_turn();  // the next handshake may start
   co_return std::move(conn_);
 }
 

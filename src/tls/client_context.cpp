@@ -3,6 +3,7 @@
 #include "chatrelay/tls/client.hpp"
 
 #include <new>
+#include <stdexcept>
 
 #include "openssl.hpp"
 
@@ -26,12 +27,23 @@ int on_new_session(SSL* ssl, SSL_SESSION* session) {
 
 }  // namespace
 
+std::string alpn_wire(const std::vector<std::string>& protocols) {
+  std::string wire;
+  for (const auto& p : protocols) {
+    if (p.empty() || p.size() > 255) throw std::invalid_argument("an ALPN protocol name is 1..255 bytes");
+    wire.push_back(static_cast<char>(p.size()));
+    wire += p;
+  }
+  return wire;
+}
+
 SSL_SESSION*& latest_session(SSL_CTX* ctx) {
   auto* holder = static_cast<SSL_SESSION**>(SSL_CTX_get_ex_data(ctx, session_slot()));
   return *holder;
 }
 
-ClientContext::ClientContext(const std::optional<std::string>& ca_file) : ctx_(SSL_CTX_new(TLS_client_method())) {
+ClientContext::ClientContext(const std::optional<std::string>& ca_file, const std::vector<std::string>& alpn)
+    : ctx_(SSL_CTX_new(TLS_client_method())) {
   if (!ctx_) throw std::bad_alloc();
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
   const bool trust = ca_file && !ca_file->empty() ? SSL_CTX_load_verify_locations(ctx_, ca_file->c_str(), nullptr) == 1
@@ -52,6 +64,15 @@ ClientContext::ClientContext(const std::optional<std::string>& ca_file) : ctx_(S
   SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_set_ex_data(ctx_, session_slot(), new SSL_SESSION*(nullptr));
   SSL_CTX_sess_set_new_cb(ctx_, &on_new_session);
+  if (!alpn.empty()) {
+    const std::string wire = alpn_wire(alpn);
+    // Returns 0 on success, unlike the rest of OpenSSL.
+    if (SSL_CTX_set_alpn_protos(ctx_, reinterpret_cast<const unsigned char*>(wire.data()),
+                                static_cast<unsigned>(wire.size())) != 0) {
+      SSL_CTX_free(ctx_);
+      throw std::bad_alloc();
+    }
+  }
 }
 
 ClientContext::~ClientContext() {

@@ -266,6 +266,8 @@ bool ClientStream::peer_rejected() const { return SSL_get_verify_result(ssl_) !=
 
 bool ClientStream::session_reused() const { return SSL_session_reused(ssl_) == 1; }
 
+std::string_view ClientStream::alpn_protocol() const { return negotiated_protocol(ssl_); }
+
 bool ClientStream::idle_and_open() {
   if (SSL_has_pending(ssl_) || !inbox_.unread.empty() || inbox_.eof) return false;
   char probe;

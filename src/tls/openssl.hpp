@@ -11,8 +11,10 @@
 
 #include <cerrno>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace chatrelay::tls {
 
@@ -28,6 +30,18 @@ std::pair<int, int> ssl_call(F f) {
   errno = 0;
   const int ret = f();
   return {ret, errno};
+}
+
+// ALPN's wire form of a protocol list: each name behind its length byte. Throws
+// std::invalid_argument for an empty name or one over 255 bytes.
+std::string alpn_wire(const std::vector<std::string>& protocols);
+
+// The protocol ALPN settled on for `ssl`; empty when none.
+inline std::string_view negotiated_protocol(const SSL* ssl) {
+  const unsigned char* data = nullptr;
+  unsigned size = 0;
+  SSL_get0_alpn_selected(ssl, &data, &size);
+  return data ? std::string_view(reinterpret_cast<const char*>(data), size) : std::string_view();
 }
 
 // The context's newest resumable session (see client_context.cpp).

@@ -9,6 +9,26 @@ namespace chatrelay::tls {
 
 struct ServerContext::Impl {
   asio::ssl::context ctx{asio::ssl::context::tls_server};
+  std::vector<std::string> alpn;  // in preference order
+
+  // OpenSSL's ALPN selection: our first protocol that the client offers.
+  static int select(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen,
+                    void* arg) {
+    const auto& ours = static_cast<Impl*>(arg)->alpn;
+    for (const auto& p : ours) {
+      for (unsigned i = 0; i < inlen;) {
+        const unsigned len = in[i];
+        if (i + 1 + len > inlen) break;
+        if (std::string_view(reinterpret_cast<const char*>(in + i + 1), len) == p) {
+          *out = in + i + 1;
+          *outlen = static_cast<unsigned char>(len);
+          return SSL_TLSEXT_ERR_OK;
+        }
+        i += 1 + len;
+      }
+    }
+    return SSL_TLSEXT_ERR_NOACK;  // no ALPN: the client falls back to HTTP/1.1
+  }
 };
 
 ServerContext::ServerContext(const std::filesystem::path& cert_chain, const std::filesystem::path& key)
@@ -25,6 +45,14 @@ ServerContext::ServerContext(const std::filesystem::path& cert_chain, const std:
 }
 
 ServerContext::~ServerContext() = default;
+
+void ServerContext::set_alpn(std::vector<std::string> protocols) {
+  impl_->alpn = std::move(protocols);
+  if (impl_->alpn.empty())
+    SSL_CTX_set_alpn_select_cb(impl_->ctx.native_handle(), nullptr, nullptr);
+  else
+    SSL_CTX_set_alpn_select_cb(impl_->ctx.native_handle(), &Impl::select, impl_.get());
+}
 
 struct ServerStream::Impl {
   Impl(tcp::socket socket, asio::ssl::context& ctx) : stream(std::move(socket), ctx) {}
@@ -57,6 +85,8 @@ awaitable<asio::error_code> ServerStream::shutdown() {
 }
 
 bool ServerStream::session_reused() const { return SSL_session_reused(impl_->stream.native_handle()) == 1; }
+
+std::string_view ServerStream::alpn_protocol() const { return negotiated_protocol(impl_->stream.native_handle()); }
 
 tcp::socket& ServerStream::socket() { return impl_->stream.next_layer(); }
 

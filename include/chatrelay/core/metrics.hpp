@@ -55,6 +55,12 @@ struct Registry {
   std::uint64_t upstream_retries = 0;
   std::uint64_t upstream_connections = 0;
   std::uint64_t upstream_tls_resumed = 0;
+  std::int64_t upstream_handshakes_active = 0;  // TLS handshakes in flight (gemini.max_handshakes)
+  std::int64_t upstream_handshakes_peak = 0;    // the most that were ever in flight at once
+  std::uint64_t upstream_handshake_waits = 0;   // new connections that waited for a handshake turn
+  std::int64_t upstream_h2_connections = 0;     // open upstream connections speaking HTTP/2
+  std::int64_t upstream_h2_streams = 0;         // streams open on them
+  std::uint64_t upstream_h2_refused = 0;        // streams refused (GOAWAY, REFUSED_STREAM), sent again
   // Memory
   std::int64_t sessions = 0;
   std::int64_t session_bytes = 0;  // what memory.max_bytes counts

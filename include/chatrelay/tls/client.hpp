@@ -9,7 +9,9 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "chatrelay/core/asio.hpp"
 
@@ -23,8 +25,9 @@ class ClientStream;
 class ClientContext {
  public:
   // Verifies peers against `ca_file`, or the system trust store when empty. Throws
-  // std::system_error when the CA file cannot be loaded.
-  explicit ClientContext(const std::optional<std::string>& ca_file);
+  // std::system_error when the CA file cannot be loaded. `alpn`: the application protocols
+  // offered, in order of preference (e.g. "h2", "http/1.1"); empty offers none.
+  explicit ClientContext(const std::optional<std::string>& ca_file, const std::vector<std::string>& alpn = {});
   ~ClientContext();
   ClientContext(const ClientContext&) = delete;
   ClientContext& operator=(const ClientContext&) = delete;
@@ -77,6 +80,8 @@ class ClientStream {
   bool peer_rejected() const;
   // True when the handshake resumed an earlier session.
   bool session_reused() const;
+  // The protocol the server chose by ALPN ("h2", "http/1.1"); empty when it chose none.
+  std::string_view alpn_protocol() const;
   // An idle connection that the peer has closed (or that has unexpected bytes) is not reusable.
   bool idle_and_open();
   // Frees OpenSSL's record buffers (about 34 KB) while the connection sits unused; they come

@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "chatrelay/core/asio.hpp"
 
@@ -20,6 +22,11 @@ class ServerContext {
   ~ServerContext();
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
+
+  // The ALPN protocols this server accepts, in its order of preference: a client's offer gets the
+  // first one it lists, and a client that offers none of them gets no ALPN (and HTTP/1.1). Empty
+  // (the default): ALPN is ignored.
+  void set_alpn(std::vector<std::string> protocols);
 
  private:
   friend class ServerStream;
@@ -43,6 +50,8 @@ class ServerStream {
   awaitable<asio::error_code> shutdown();
   // True when the handshake resumed an earlier session.
   bool session_reused() const;
+  // The protocol chosen by ALPN; empty when none.
+  std::string_view alpn_protocol() const;
   tcp::socket& socket();
 
  private:

@@ -1,0 +1,195 @@
+// H2Connection: the loops around the session, and each event routed to its stream's call.
+#include "h2_connection.hpp"
+
+#include <array>
+#include <charconv>
+
+#include "chatrelay/core/metrics.hpp"
+#include "chatrelay/tls/crypto.hpp"
+
+namespace chatrelay::gemini {
+
+H2Connection::H2Connection(std::unique_ptr<tls::ClientStream> conn, std::shared_ptr<Shared> shared)
+    : conn_(std::move(conn)),
+      session_(http2::Session::Role::client, {.manual_stream_windows = true}),
+      write_wake_(conn_->socket().get_executor()),
+      shared_(std::move(shared)) {
+  ++metrics::registry().upstream_h2_connections;
+}
+
+H2Connection::~H2Connection() {
+  set_idle(false);
+  --metrics::registry().upstream_h2_connections;
+}
+
+void H2Connection::set_idle(bool idle) {
+  if (idle == idle_) return;
+  idle_ = idle;
+  if (idle)
+    ++shared_->idle;
+  else
+    --shared_->idle;
+}
+
+void H2Connection::start(std::function<void()> ready) {
+  ready_ = std::move(ready);
+  const auto ex = conn_->socket().get_executor();
+  asio::co_spawn(ex, read_loop(shared_from_this()), asio::detached);
+  asio::co_spawn(ex, write_loop(shared_from_this()), asio::detached);
+}
+
+std::size_t H2Connection::room() const {
+  if (!usable()) return 0;
+  const std::size_t limit = settings_ ? session_.peer_max_concurrent_streams() : 1;
+  return limit > streams_.size() ? limit - streams_.size() : 0;
+}
+
+std::shared_ptr<H2Connection::Stream> H2Connection::open(std::span<const http2::Header> headers,
+                                                         std::string_view body) {
+  if (!usable()) return nullptr;
+  const std::int32_t id = session_.request(headers, body);
+  if (id == 0) {
+    draining_ = true;
+    return nullptr;
+  }
+  auto s = std::make_shared<Stream>(conn_->socket().get_executor());
+  s->id = id;
+  streams_[id] = s;
+  set_idle(false);
+  ++metrics::registry().upstream_h2_streams;
+  flush();
+  return s;
+}
+
+void H2Connection::consumed(const Stream& s, std::size_t n) {
+  if (dead_ || s.closed || n == 0) return;
+  session_.consume(s.id, n);
+  flush();
+}
+
+void H2Connection::release(Stream& s) {
+  const bool open = !s.closed && !dead_ && streams_.count(s.id);
+  if (open) {
+    session_.reset(s.id, http2::Code::cancel);
+    flush();
+  }
+  s.closed = true;
+  forget(s.id, !open);
+}
+
+void H2Connection::forget(std::int32_t id, bool clean) {
+  if (!streams_.erase(id)) return;
+  --metrics::registry().upstream_h2_streams;
+  if (!streams_.empty() || dead_) return;
+  if (draining_ || shared_->closing || !clean || shared_->idle > 0)
+    close();
+  else
+    set_idle(true);
+}
+
+void H2Connection::close(bool quietly) {
+  if (quietly) ready_ = nullptr;
+  set_idle(false);
+  if (dead_) return;
+  fail(asio::error::operation_aborted);
+  conn_->cancel();
+  asio::error_code ignored;
+  conn_->socket().close(ignored);  // its descriptor goes now, not when the pool next looks
+}
+
+void H2Connection::call_ready() {
+  if (auto ready = std::exchange(ready_, nullptr)) ready();
+}
+
+void H2Connection::fail(std::error_code ec) {
+  dead_ = true;
+  auto streams = std::move(streams_);
+  streams_.clear();
+  metrics::registry().upstream_h2_streams -= static_cast<std::int64_t>(streams.size());
+  for (auto& [id, s] : streams) {
+    s->failure = ec;
+    s->wake.cancel();
+  }
+  flush();
+  call_ready();
+}
+
+// `keep` holds the connection for as long as the loop runs.
+awaitable<void> H2Connection::read_loop([[maybe_unused]] std::shared_ptr<H2Connection> keep) {
+  std::array<char, 16 * 1024> buf;
+  while (!dead_) {
+    auto [ec, n] = co_await conn_->read_some(buf);
+    if (dead_) break;
+    if (n > 0) handle(session_.feed(std::string_view(buf.data(), n)));
+    if (ec) {
+      fail(ec == asio::error::eof ? std::error_code(asio::error::eof) : std::error_code(ec));
+      break;
+    }
+  }
+  write_wake_.cancel();
+}
+
+awaitable<void> H2Connection::write_loop([[maybe_unused]] std::shared_ptr<H2Connection> keep) {
+  for (;;) {
+    writing_ = session_.output();
+    if (!writing_.empty()) {
+      handle(session_.feed({}));  // streams closed by what went out
+      const std::array<std::string_view, 1> parts{writing_};
+      const auto ec = co_await conn_->write(parts);
+      tls::cleanse(writing_.data(), writing_.size());  // a request's API key was in it
+      if (ec) {
+        if (!dead_) fail(ec);
+        co_return;
+      }
+      continue;
+    }
+    if (dead_) co_return;
+    write_wake_.expires_at(steady_timer::time_point::max());
+    co_await write_wake_.async_wait(use_tuple);
+  }
+}
+
+void H2Connection::handle(const http2::Session::Fed& fed) {
+  using Kind = http2::Event::Kind;
+  for (const auto& e : fed.events) {
+    if (e.kind == Kind::settings) {
+      settings_ = true;
+      call_ready();
+      continue;
+    }
+    if (e.kind == Kind::goaway) {
+      draining_ = true;  // the streams above its last id arrive as closed, refused
+      continue;
+    }
+    const auto it = streams_.find(e.stream);
+    if (it == streams_.end()) continue;
+    Stream& s = *it->second;
+    switch (e.kind) {
+      case Kind::headers:
+        for (const auto& h : e.headers) {
+          if (h.name == ":status" && s.status == 0)
+            std::from_chars(h.value.data(), h.value.data() + h.value.size(), s.status);
+        }
+        break;
+      case Kind::data: s.data += e.data; break;
+      case Kind::end_stream: s.ended = true; break;
+      case Kind::closed:
+        s.closed = true;
+        s.code = e.code;
+        s.refused = e.code == static_cast<std::uint32_t>(http2::Code::refused_stream);
+        break;
+      default: break;
+    }
+    s.wake.cancel();
+    if (e.kind == Kind::closed) forget(e.stream, e.code == 0);
+  }
+  if (!fed.ok) {
+    flush();  // nghttp2's GOAWAY goes out before the close
+    fail(make_error_code(std::errc::protocol_error));
+    return;
+  }
+  flush();
+  if (draining_ && streams_.empty()) close();
+}
+
+}  // namespace chatrelay::gemini
