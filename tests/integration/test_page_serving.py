@@ -9,7 +9,7 @@ import json
 import re
 import unittest
 
-from harness import Chatrelay
+from harness import Chatrelay, wait_until
 
 PAGES = ["/", "/ui/app.js", "/ui/app.css", "/ui/preview"]
 TOKEN = "page-serving-test-token-0123456789"
@@ -210,7 +210,8 @@ class PageWithTokens(unittest.TestCase):
                     self.assertEqual(one(headers, "www-authenticate"), "Bearer")
             status, _, _ = request(relay, "GET", "/api/sessions/abc", ("Authorization: Bearer " + TOKEN,))
             self.assertEqual(status, 404)
-            self.assertTrue(re.search(r"path=/ route=/ status=200", relay.log_text()))
+            # stderr is read by another thread: the line may land a moment after the answer.
+            self.assertTrue(wait_until(lambda: re.search(r"path=/ route=/ status=200", relay.log_text())))
 
 
 if __name__ == "__main__":
