@@ -21,10 +21,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-double seconds_between(clock::time_point a, clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
 // Counts a stream as active for as long as it lives, and how it ended.
 class StreamGauge {
  public:
@@ -153,8 +149,7 @@ struct StreamHandler::Admitted {
   bool transcript;  // the client sent its own transcript, which replaces the stored history
   std::string session_id;
   SessionLease lease;
-  std::optional<store::Session> history;  // what build read, for the commit to build on
-  bool history_read = false;
+  std::optional<store::Session> history;  // what build read (a new turn: not a transcript), for the commit
 };
 
 StreamHandler::StreamHandler(const config::Settings& settings, gemini::Client& client, store::SessionStore& sessions)
@@ -243,7 +238,7 @@ awaitable<std::optional<StreamHandler::Admitted>> StreamHandler::admit(http::Exc
   SessionLease held(sessions_, std::move(key), std::move(*lease));
   held.keep_alive(co_await asio::this_coro::executor);
   const bool transcript = chat.messages.size() > 1;
-  co_return Admitted{std::move(chat), transcript, std::move(session_id), std::move(held), std::nullopt, false};
+  co_return Admitted{std::move(chat), transcript, std::move(session_id), std::move(held), std::nullopt};
 }
 
 // Who owns the transcript (DESIGN.md §1): one turn is new and follows the stored history; more are
@@ -255,7 +250,6 @@ awaitable<std::string> StreamHandler::build(Admitted& turn) const {
     co_return gemini::build_request_body(messages, options_, turn.chat.system);
   }
   turn.history = co_await sessions_.read(turn.lease.key());
-  turn.history_read = true;
   static const std::vector<memory::Turn> none;
   const auto& history = turn.history ? turn.history->turns : none;
   std::size_t text_bytes = options_.system_prompt.size() + messages.front().text.size();
@@ -284,8 +278,8 @@ awaitable<CallEnd> StreamHandler::relay(http::Exchange& ex, const std::string& b
     m.stream_bytes += out.size();
     if (first) {
       // Our share of the time to first token: all of it minus the wait for Gemini's first event.
-      const double upstream = seconds_between(call_start, *first_event);
-      m.added_ttft.observe(std::max(seconds_between(ex.started_at(), clock::now()) - upstream, 0.0));
+      const double upstream = to_seconds(*first_event - call_start);
+      m.added_ttft.observe(std::max(to_seconds(clock::now() - ex.started_at()) - upstream, 0.0));
       m.upstream_ttft.observe(upstream);
     }
   };
@@ -303,12 +297,12 @@ awaitable<CallEnd> StreamHandler::relay(http::Exchange& ex, const std::string& b
     end.too_large = true;  // the upstream call is closed already: its frame is gone
     m.count_upstream_error(ErrorCode::upstream_protocol);
   }
-  m.upstream_duration.observe(seconds_between(call_start, clock::now()));
+  m.upstream_duration.observe(to_seconds(clock::now() - call_start));
   if (end.too_large) co_return end;
   end.stopped = outcome.stopped;
   if (outcome.stopped) co_return end;
   ex.annotate("upstream_attempts", outcome.attempts);
-  if (first_event) ex.annotate("upstream_ttft_ms", seconds_between(call_start, *first_event) * 1000);
+  if (first_event) ex.annotate("upstream_ttft_ms", to_seconds(*first_event - call_start) * 1000);
   // The client has logged the failure in the operator's terms (Gemini call failed).
   if (outcome.error) m.count_upstream_error(outcome.error->code);
   end.error = std::move(outcome.error);
@@ -341,8 +335,9 @@ awaitable<bool> StreamHandler::finish(http::Exchange& ex, Admitted& turn, Answer
     // fails ends the turn with history_unavailable instead, and nothing was written.
     auto& messages = turn.chat.messages;
     messages.push_back({memory::Role::model, answer.take_text()});
-    store::Commit commit{turn.lease.key(),       random_hex_id(),    std::move(turn.history), turn.history_read,
-                         std::move(messages),    turn.transcript,    turn.lease.token()};
+    // A new turn builds on the history build read; a transcript read none and replaces it.
+    store::Commit commit{turn.lease.key(),    random_hex_id(),  std::move(turn.history), !turn.transcript,
+                         std::move(messages), turn.transcript,  turn.lease.token()};
     std::string unavailable;
     try {
       co_await sessions_.commit(std::move(commit));

@@ -9,6 +9,7 @@
 #include <utility>
 #include <variant>
 
+#include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
@@ -68,18 +69,14 @@ Identity new_identity(const std::string& model) {
   return {"chatcmpl-" + random_hex_id(), std::chrono::duration_cast<std::chrono::seconds>(now).count(), model};
 }
 
-double seconds_between(clock::time_point a, clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
 // What every call records: its duration, attempts and time to first event, and its failure.
 void record_call(http::Exchange& ex, const gemini::StreamOutcome& outcome, clock::time_point start,
                  std::optional<clock::time_point> first_event) {
   auto& m = metrics::registry();
-  m.upstream_duration.observe(seconds_between(start, clock::now()));
+  m.upstream_duration.observe(to_seconds(clock::now() - start));
   if (first_event) {
-    m.upstream_ttft.observe(seconds_between(start, *first_event));
-    ex.annotate("upstream_ttft_ms", seconds_between(start, *first_event) * 1000);
+    m.upstream_ttft.observe(to_seconds(*first_event - start));
+    ex.annotate("upstream_ttft_ms", to_seconds(*first_event - start) * 1000);
   }
   ex.annotate("upstream_attempts", outcome.attempts);
   // The client has logged the failure in the operator's terms (Gemini call failed).

@@ -6,6 +6,7 @@
 #include <optional>
 #include <variant>
 
+#include "chatrelay/core/deadline.hpp"
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/redis/command.hpp"
 #include "chatrelay/redis/reply_reader.hpp"
@@ -15,7 +16,6 @@ namespace {
 
 constexpr auto min_backoff = std::chrono::milliseconds(50);
 
-double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // One call waiting for its reply.
 struct Pending {
@@ -133,13 +133,13 @@ awaitable<void> connect(StatePtr s) {
     guard.cancel();
     lose(*s, e.what());
     if (*timed_out)
-      throw Unavailable("Redis did not answer within " + std::to_string(seconds(s->options.timeout)) + " s of connecting");
+      throw Unavailable("Redis did not answer within " + std::to_string(to_seconds(s->options.timeout)) + " s of connecting");
     throw Unavailable(std::string("cannot connect to Redis: ") + e.what());
   }
   guard.cancel();
   if (*timed_out) {
     lose(*s, "timed out connecting");
-    throw Unavailable("Redis did not answer within " + std::to_string(seconds(s->options.timeout)) + " s of connecting");
+    throw Unavailable("Redis did not answer within " + std::to_string(to_seconds(s->options.timeout)) + " s of connecting");
   }
   s->connected = true;
 }
@@ -266,7 +266,7 @@ awaitable<Reply> Client::call(std::vector<std::string> args) {
     asio::error_code ignored;
     lose(*s, "a call timed out");
   }
-  throw Unavailable("Redis did not answer within " + std::to_string(seconds(s->options.timeout)) + " s");
+  throw Unavailable("Redis did not answer within " + std::to_string(to_seconds(s->options.timeout)) + " s");
 }
 
 awaitable<Reply> Client::eval(Script& script, std::vector<std::string> keys, std::vector<std::string> args) {

@@ -103,7 +103,7 @@ awaitable<redis::Reply> RedisStore::timed(awaitable<redis::Reply> op) {
     m.store_up = client_.connected() ? 1 : 0;
     throw Unavailable(e.what());
   }
-  m.store_duration.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  m.store_duration.observe(to_seconds(std::chrono::steady_clock::now() - start));
   m.store_up = 1;
   if (reply->is_error()) {
     ++m.store_errors;

@@ -73,4 +73,7 @@ inline std::chrono::steady_clock::duration seconds_f(double s) {
   return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 
+// The other way: a duration in seconds, as metrics and messages show it.
+inline double to_seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
 }  // namespace chatrelay
