@@ -111,35 +111,32 @@ awaitable<void> establish(StatePtr s) {
   }
 }
 
-// establish() within the timeout: a timer closes the socket when it passes. (Not `||` with a
+// establish() within the timeout: a Deadline closes the socket when it passes. (Not `||` with a
 // sleep: asio's `||` waits for the first *success*, so a refused AUTH would wait for the timer.)
 // Throws AuthFailed or Unavailable.
 awaitable<void> connect(StatePtr s) {
-  auto timed_out = std::make_shared<bool>(false);
-  asio::steady_timer guard(s->ex, s->options.timeout);
-  guard.async_wait([s, timed_out](asio::error_code ec) {
-    if (ec) return;
-    *timed_out = true;
+  Deadline guard(s->ex, [s] {
     asio::error_code ignored;
     s->socket.close(ignored);
   });
+  guard.expires_after(s->options.timeout);
+  const auto timed_out = [&] {
+    return Unavailable("Redis did not answer within " + std::to_string(to_seconds(s->options.timeout)) +
+                       " s of connecting");
+  };
   try {
     co_await establish(s);
   } catch (const Unavailable&) {
-    guard.cancel();
     lose(*s, "connecting");
     throw;
   } catch (const std::exception& e) {
-    guard.cancel();
     lose(*s, e.what());
-    if (*timed_out)
-      throw Unavailable("Redis did not answer within " + std::to_string(to_seconds(s->options.timeout)) + " s of connecting");
+    if (guard.expired()) throw timed_out();
     throw Unavailable(std::string("cannot connect to Redis: ") + e.what());
   }
-  guard.cancel();
-  if (*timed_out) {
+  if (guard.expired()) {
     lose(*s, "timed out connecting");
-    throw Unavailable("Redis did not answer within " + std::to_string(to_seconds(s->options.timeout)) + " s of connecting");
+    throw timed_out();
   }
   s->connected = true;
 }
@@ -262,10 +259,7 @@ awaitable<Reply> Client::call(std::vector<std::string> args) {
   if (ec) throw asio::system_error(asio::error::operation_aborted);  // our caller was cancelled
   // Redis is stuck (or the network is): this connection is not trusted any more; the run loop
   // connects again, and every call queued behind this one fails now rather than at its deadline.
-  if (s->generation == p->generation && s->connected) {
-    asio::error_code ignored;
-    lose(*s, "a call timed out");
-  }
+  if (s->generation == p->generation && s->connected) lose(*s, "a call timed out");
   throw Unavailable("Redis did not answer within " + std::to_string(to_seconds(s->options.timeout)) + " s");
 }
 
