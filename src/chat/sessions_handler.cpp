@@ -39,17 +39,12 @@ awaitable<std::optional<std::string>> SessionsHandler::session_id(http::Exchange
 awaitable<void> SessionsHandler::get(http::Exchange& ex) {
   auto id = co_await session_id(ex);
   if (!id) co_return;
-  std::optional<store::Session> session;
-  std::string failure;
-  try {
-    session = co_await sessions_.read(session_key(ex.principal(), *id));
-  } catch (const store::Unavailable& e) {
-    failure = e.what();
-  }
-  if (!failure.empty()) {
-    co_await ex.respond(unavailable(ex, failure));
+  auto read = co_await store::attempt(sessions_.read(session_key(ex.principal(), *id)));
+  if (const auto* failure = std::get_if<store::Failure>(&read)) {
+    co_await ex.respond(unavailable(ex, failure->reason));
     co_return;
   }
+  const auto& session = std::get<std::optional<store::Session>>(read);
   if (!session || session->turns.empty()) {
     co_await ex.respond(not_found());
     co_return;
@@ -62,17 +57,12 @@ awaitable<void> SessionsHandler::get(http::Exchange& ex) {
 awaitable<void> SessionsHandler::remove(http::Exchange& ex) {
   auto id = co_await session_id(ex);
   if (!id) co_return;
-  store::Erased erased = store::Erased::not_found;
-  std::string failure;
-  try {
-    erased = co_await sessions_.erase(session_key(ex.principal(), *id));
-  } catch (const store::Unavailable& e) {
-    failure = e.what();
-  }
-  if (!failure.empty()) {
-    co_await ex.respond(unavailable(ex, failure));
+  const auto erase = co_await store::attempt(sessions_.erase(session_key(ex.principal(), *id)));
+  if (const auto* failure = std::get_if<store::Failure>(&erase)) {
+    co_await ex.respond(unavailable(ex, failure->reason));
     co_return;
   }
+  const store::Erased erased = std::get<store::Erased>(erase);
   if (erased == store::Erased::busy) {
     co_await ex.respond(http1::json_error(
         409, "Session " + *id + " is still streaming a reply; wait for it to finish, then delete it."));

@@ -138,9 +138,24 @@ awaitable<void> StreamHandler::end_unavailable(http::Exchange& ex, StreamHead& h
             {log::kv("request_id", ex.request_id()), log::kv("step", step), log::kv("reason", reason)});
   std::string out;
   append_error(out, ErrorCode::history_unavailable, history_unavailable_message);
+  co_await end_stream(ex, head, out);
+}
+
+// The head if it has not gone out yet (a call stopped before it waited for Gemini), then the
+// terminal chunk and the end of the stream, in one write.
+awaitable<void> StreamHandler::end_stream(http::Exchange& ex, StreamHead& head, std::string_view out) {
   co_await head.send();
   co_await ex.finish_stream(out);
   metrics::registry().stream_bytes += out.size();
+}
+
+// The session's turn under the rate limit, then its lease: the wait when the limit says wait, else
+// the lease's token, or nothing when another turn holds it. Throws store::Unavailable.
+awaitable<StreamHandler::Claim> StreamHandler::claim(std::string key) {
+  Claim c;
+  c.wait = co_await sessions_.take_turn(key);
+  if (!c.wait) c.lease = co_await sessions_.acquire(key);
+  co_return c;
 }
 
 // A request that passed admission: its turns, and the session it holds until it ends.
@@ -168,15 +183,9 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   StreamHead head(ex, turn->session_id);
   StreamGauge gauge;
   auto& m = metrics::registry();
-  std::string body;
-  std::string unavailable;
-  try {
-    body = co_await build(*turn);
-  } catch (const store::Unavailable& e) {
-    unavailable = e.what();
-  }
-  if (!unavailable.empty()) {
-    co_await end_unavailable(ex, head, "read", unavailable);
+  const auto built = co_await store::attempt(build(*turn));
+  if (const auto* failure = std::get_if<store::Failure>(&built)) {
+    co_await end_unavailable(ex, head, "read", failure->reason);
     gauge.ended(m.streams_error);
     co_return;
   }
@@ -184,13 +193,12 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
     std::string out;
     append_error(out, ErrorCode::invalid_api_key,
                  "No Gemini API key is configured. Set GEMINI_API_KEY (or gemini.api_key) and restart chatrelay.");
-    co_await head.send();
-    co_await ex.finish_stream(out);
+    co_await end_stream(ex, head, out);
     gauge.ended(m.streams_error);
     co_return;
   }
   Answer answer(settings_.gemini.include_thoughts);
-  const CallEnd end = co_await relay(ex, body, answer, head);
+  const CallEnd end = co_await relay(ex, std::get<std::string>(built), answer, head);
   const bool completed = co_await finish(ex, *turn, answer, end, head);
   gauge.ended(completed ? m.streams_complete : m.streams_error);
 }
@@ -208,22 +216,15 @@ awaitable<std::optional<StreamHandler::Admitted>> StreamHandler::admit(http::Exc
   auto& chat = std::get<ChatRequest>(parsed);
   std::string session_id = chat.session_id ? *chat.session_id : random_hex_id();
   std::string key = session_key(ex.principal(), session_id);
-  std::optional<double> wait;
-  std::optional<std::string> lease;
-  std::string unavailable;
-  try {
-    wait = co_await sessions_.take_turn(key);
-    if (!wait) lease = co_await sessions_.acquire(key);
-  } catch (const store::Unavailable& e) {
-    unavailable = e.what();
-  }
-  if (!unavailable.empty()) {
+  const auto claimed = co_await store::attempt(claim(key));
+  if (const auto* failure = std::get_if<store::Failure>(&claimed)) {
     // Before any history is read: the turn is answered as one that could not read it.
     StreamHead head(ex, session_id);
-    co_await end_unavailable(ex, head, "admit", unavailable);
+    co_await end_unavailable(ex, head, "admit", failure->reason);
     ++metrics::registry().streams_error;
     co_return std::nullopt;
   }
+  const auto& [wait, lease] = std::get<Claim>(claimed);
   if (wait) {
     auto r = http1::json_error(429, "Too many messages for this session; wait a moment and send again.");
     r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
@@ -235,7 +236,7 @@ awaitable<std::optional<StreamHandler::Admitted>> StreamHandler::admit(http::Exc
         409, "Session " + session_id + " is still streaming a reply; wait for it to finish, then send again."));
     co_return std::nullopt;
   }
-  SessionLease held(sessions_, std::move(key), std::move(*lease));
+  SessionLease held(sessions_, std::move(key), *lease);
   held.keep_alive(co_await asio::this_coro::executor);
   const bool transcript = chat.messages.size() > 1;
   co_return Admitted{std::move(chat), transcript, std::move(session_id), std::move(held), std::nullopt};
@@ -338,21 +339,13 @@ awaitable<bool> StreamHandler::finish(http::Exchange& ex, Admitted& turn, Answer
     // A new turn builds on the history build read; a transcript read none and replaces it.
     store::Commit commit{turn.lease.key(),    random_hex_id(),  std::move(turn.history), !turn.transcript,
                          std::move(messages), turn.transcript,  turn.lease.token()};
-    std::string unavailable;
-    try {
-      co_await sessions_.commit(std::move(commit));
-      turn.lease.given_back();
-    } catch (const store::Unavailable& e) {
-      unavailable = e.what();
-    }
-    if (!unavailable.empty()) {
-      co_await end_unavailable(ex, head, "commit", unavailable);
+    if (const auto failure = co_await store::attempt(sessions_.commit(std::move(commit)))) {
+      co_await end_unavailable(ex, head, "commit", failure->reason);
       co_return false;
     }
+    turn.lease.given_back();
   }
-  co_await head.send();            // a call stopped before it waited for Gemini
-  co_await ex.finish_stream(out);  // the terminal chunk and the end of the stream, in one write
-  metrics::registry().stream_bytes += out.size();
+  co_await end_stream(ex, head, out);
   co_return !error;
 }
 

@@ -31,9 +31,15 @@ class StreamHandler {
   // Answers a refused request itself (422, 429, 409, or history_unavailable when the store does not
   // answer) and returns nothing.
   awaitable<std::optional<Admitted>> admit(http::Exchange& ex);
+  struct Claim {
+    std::optional<double> wait;        // seconds until the session's rate limit lets it in
+    std::optional<std::string> lease;  // the busy lease's token; empty: the session is busy
+  };
+  awaitable<Claim> claim(std::string key);
   // Throws store::Unavailable.
   awaitable<std::string> build(Admitted& turn) const;
   awaitable<CallEnd> relay(http::Exchange& ex, const std::string& body, Answer& answer, StreamHead& head);
+  static awaitable<void> end_stream(http::Exchange& ex, StreamHead& head, std::string_view out);
   static awaitable<void> end_unavailable(http::Exchange& ex, StreamHead& head, std::string_view step,
                                          std::string_view reason);
   // Whether the turn completed, and so was committed.

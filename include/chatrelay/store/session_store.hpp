@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "chatrelay/core/asio.hpp"
@@ -23,6 +24,30 @@ class Unavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Why a store call could not be served: what its Unavailable said, for the log.
+struct Failure {
+  std::string reason;
+};
+
+// Awaits a store call and gives its result, or the Failure it ended with: a value, so that the
+// caller can then co_await its answer to the client (which a catch block cannot).
+template <typename T>
+awaitable<std::variant<T, Failure>> attempt(awaitable<T> call) {
+  try {
+    co_return co_await std::move(call);
+  } catch (const Unavailable& e) {
+    co_return Failure{e.what()};
+  }
+}
+inline awaitable<std::optional<Failure>> attempt(awaitable<void> call) {
+  try {
+    co_await std::move(call);
+  } catch (const Unavailable& e) {
+    co_return Failure{e.what()};
+  }
+  co_return std::nullopt;
+}
 
 struct Session {
   std::vector<Turn> turns;  // oldest first, starting at a user turn
