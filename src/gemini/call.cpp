@@ -255,9 +255,10 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
       co_return out;
     }
     if (s.status != 0 && h2_body_->status() == 0) h2_body_->set_status(s.status);
-    const std::string data = std::move(s.data);
-    s.data.clear();
-    h2_started_ = h2_started_ || s.status != 0 || !data.empty();
+    // Swapped, not moved: both buffers keep their capacity, so a steady stream allocates nothing.
+    h2_chunk_.clear();
+    std::swap(h2_chunk_, s.data);
+    const std::string& data = h2_chunk_;
     if (h2_body_->status() == 0 && (s.ended || s.closed))
       throw std::system_error(asio::error::connection_reset, "HTTP/2 stream ended without a response head");
     bytes_since_event_ += data.size();
@@ -281,7 +282,7 @@ awaitable<void> Call::wait_stream() {
     throw_if_cancelled();
     if (broken_framing(s)) co_return;
     if (s.failure) throw std::system_error(*s.failure, "HTTP/2 connection");
-    if (s.refused) {
+    if (s.refused()) {
       refused_ = true;
       ++metrics::registry().upstream_h2_refused;
       throw std::system_error(asio::error::try_again, "HTTP/2 stream refused by Gemini");

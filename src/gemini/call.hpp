@@ -57,7 +57,7 @@ class Call {
   awaitable<void> wait_stream();
   // Gemini reset the stream (or the connection) for broken HTTP/2 framing.
   static bool broken_framing(const H2Connection::Stream& s);
-  bool answer_started() const { return decoder_.started() || h2_started_; }
+  bool answer_started() const { return decoder_.started() || (h2_body_ && h2_body_->status() != 0); }
   // Runs the caller's hook the first time the call is about to wait (then forgets it).
   awaitable<void> wait_hook(Client::WaitHook*& waiting);
   // Cancels whatever step is pending, and every later one.
@@ -76,6 +76,7 @@ class Call {
   std::shared_ptr<H2Connection> h2_;
   std::shared_ptr<H2Connection::Stream> stream_;
   std::optional<BodyDecoder> h2_body_;
+  std::string h2_chunk_;  // the stream's bytes being handed on; swapped with the stream's buffer
   steady_timer wait_;  // for a connection being dialled by another call
   FailedStep step_ = FailedStep::connect;  // how far the call came, for the wording of a failure
   std::size_t bytes_since_event_ = 0;      // answer bytes since the request or the last event
@@ -88,7 +89,6 @@ class Call {
   bool stopped_ = false;
   bool failed_on_io_ = false;
   bool refused_ = false;
-  bool h2_started_ = false;  // any of the HTTP/2 answer (head or body) arrived
 };
 
 }  // namespace chatrelay::gemini

@@ -5,7 +5,6 @@
 #include <charconv>
 
 #include "chatrelay/core/metrics.hpp"
-#include "chatrelay/tls/crypto.hpp"
 
 namespace chatrelay::gemini {
 
@@ -131,12 +130,12 @@ awaitable<void> H2Connection::read_loop([[maybe_unused]] std::shared_ptr<H2Conne
 
 awaitable<void> H2Connection::write_loop([[maybe_unused]] std::shared_ptr<H2Connection> keep) {
   for (;;) {
-    writing_ = session_.output();
-    if (!writing_.empty()) {
+    // Valid until the next output(), which wipes it (a request's API key was in it).
+    const std::string_view out = session_.output();
+    if (!out.empty()) {
       handle(session_.feed({}));  // streams closed by what went out
-      const std::array<std::string_view, 1> parts{writing_};
+      const std::array<std::string_view, 1> parts{out};
       const auto ec = co_await conn_->write(parts);
-      tls::cleanse(writing_.data(), writing_.size());  // a request's API key was in it
       if (ec) {
         if (!dead_) fail(ec);
         co_return;
@@ -176,7 +175,6 @@ void H2Connection::handle(const http2::Session::Fed& fed) {
       case Kind::closed:
         s.closed = true;
         s.code = e.code;
-        s.refused = e.code == static_cast<std::uint32_t>(http2::Code::refused_stream);
         break;
       default: break;
     }

@@ -34,10 +34,12 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
     std::string data;   // body bytes not yet taken
     bool ended = false;   // Gemini's side is complete
     bool closed = false;  // the stream is gone (`code` says why)
-    bool refused = false; // Gemini never processed it (GOAWAY, REFUSED_STREAM): safe to send again
     std::uint32_t code = 0;
     std::optional<std::error_code> failure;  // the connection failed
     steady_timer wake;
+
+    // Gemini never processed it (the streams above a GOAWAY's last id close so): safe to send again.
+    bool refused() const { return closed && code == static_cast<std::uint32_t>(http2::Code::refused_stream); }
   };
 
   // A connection whose last stream ends stays open for the next ones only when it is the only
@@ -74,7 +76,12 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   awaitable<void> write_loop([[maybe_unused]] std::shared_ptr<H2Connection> keep);
   void handle(const http2::Session::Fed& fed);
   void fail(std::error_code ec);
-  void flush() { write_wake_.cancel(); }
+  // Wakes the write loop when the session has frames to send, or when the connection died (the
+  // loop ends then): most reads give nghttp2 nothing to answer (its WINDOW_UPDATEs wait for half
+  // a window).
+  void flush() {
+    if (dead_ || session_.want_write()) write_wake_.cancel();
+  }
   // `clean`: the stream ended normally (not reset by us, not failed).
   void forget(std::int32_t id, bool clean);
   void set_idle(bool idle);
@@ -85,7 +92,6 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   std::map<std::int32_t, std::shared_ptr<Stream>> streams_;
   steady_timer write_wake_;
   std::function<void()> ready_;
-  std::string writing_;
   std::shared_ptr<Shared> shared_;
   bool idle_ = false;  // counted in shared_->idle
   bool settings_ = false;  // the server's SETTINGS arrived

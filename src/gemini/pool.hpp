@@ -45,7 +45,7 @@ class Pool {
   // Waits until a dial ends (or `timer` is cancelled: the call's own stop).
   awaitable<void> wait_for_dial(steady_timer& timer);
   // A dial that may bring an HTTP/2 connection: counted from its start until it fails, brings
-  // HTTP/1.1, or its HTTP/2 connection knows its MAX_CONCURRENT_STREAMS (add_h2).
+  // HTTP/1.1, or its HTTP/2 connection knows its MAX_CONCURRENT_STREAMS (hand_over).
   class DialInFlight {
    public:
     explicit DialInFlight(Pool& pool) : pool_(&pool) { ++pool.dials_; }

@@ -21,7 +21,6 @@ struct Session::Impl {
   };
 
   nghttp2_session* session = nullptr;
-  Role role;
   std::vector<Event> events;
   std::vector<Header> headers;  // the header block being received (blocks never interleave)
   std::unordered_map<std::int32_t, Outgoing> outgoing;
@@ -138,7 +137,6 @@ struct Session::Impl {
 };
 
 Session::Session(Role role, Options options) : impl_(std::make_unique<Impl>()) {
-  impl_->role = role;
   impl_->manual = options.manual_stream_windows;
   nghttp2_session_callbacks* callbacks = nullptr;
   if (nghttp2_session_callbacks_new(&callbacks) != 0) throw std::bad_alloc();
@@ -211,6 +209,8 @@ std::string_view Session::output() {
   }
   return gathered;
 }
+
+bool Session::want_write() const { return nghttp2_session_want_write(impl_->session) != 0; }
 
 bool Session::alive() const {
   return nghttp2_session_want_read(impl_->session) != 0 || nghttp2_session_want_write(impl_->session) != 0;

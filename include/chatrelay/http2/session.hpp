@@ -73,6 +73,8 @@ class Session {
   std::string_view output();
   // False once neither side has anything left to say (after GOAWAY both ways, or a fatal error).
   bool alive() const;
+  // Whether output() would give anything now.
+  bool want_write() const;
 
   // Client: opens a stream with `headers` and `body` (empty: none). Returns its id, or 0 when no
   // stream can be opened any more on this connection (ids exhausted, GOAWAY received).
