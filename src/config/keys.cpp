@@ -284,6 +284,8 @@ const Key table[] = {
      .allowed = "up to 64 printable characters without spaces, e.g. \"chatrelay:\""}),
     plain<memory, &M::redis_timeout_s>({.section = "memory", .name = "redis_timeout_s", .kind = Kind::number,
      .allowed = "a number of seconds, more than 0 and at most 60", .min = 0, .max = 60, .above_min = true}),
+    plain<memory, &M::redis_lease_s>({.section = "memory", .name = "redis_lease_s", .kind = Kind::number,
+     .allowed = "a number of seconds, at least 1 and at most 600", .min = 1, .max = 600}),
 
     choice<logging, &LogSettings::level, level_names>({.section = "log", .name = "level", .kind = Kind::text,
      .allowed = "one of \"debug\", \"info\", \"warn\", \"error\", \"off\"",

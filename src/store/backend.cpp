@@ -8,6 +8,7 @@
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/redis/client.hpp"
 #include "chatrelay/store/memory_store.hpp"
+#include "chatrelay/store/redis_limits.hpp"
 #include "chatrelay/store/redis_store.hpp"
 
 namespace chatrelay::store {
@@ -30,6 +31,7 @@ Backend::Backend(asio::io_context& io, const config::Settings& settings, memory:
     : io_(io), settings_(settings), redis_(redis_client(io, settings.memory)) {
   if (redis_) {
     store_ = std::make_unique<RedisStore>(io.get_executor(), *redis_, settings);
+    limits_ = std::make_unique<RedisLimits>(io.get_executor(), *redis_, settings);
   } else {
     store_ = std::make_unique<MemoryStore>(sessions, settings.server.session_rate_per_s, settings.server.session_burst);
   }
@@ -37,7 +39,10 @@ Backend::Backend(asio::io_context& io, const config::Settings& settings, memory:
 
 Backend::~Backend() = default;
 
+SharedLimits* Backend::shared_limits() { return limits_.get(); }
+
 void Backend::stop() {
+  if (limits_) limits_->stop();
   if (redis_) redis_->stop();
 }
 
