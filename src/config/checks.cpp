@@ -106,7 +106,7 @@ bool accept_api_key(std::string& key) {
 
 bool accept_redis_url(std::string& url) {
   const auto parsed = parse_redis_url(url);
-  return parsed && !parsed->tls;  // rediss:// is refused until the client speaks TLS
+  return parsed.has_value();
 }
 
 bool accept_redis_prefix(std::string& prefix) {

@@ -19,10 +19,12 @@ std::unique_ptr<redis::Client> redis_client(asio::io_context& io, const config::
   const auto url = config::parse_redis_url(memory.redis_url);  // checked by the loader
   redis::ClientOptions o;
   o.endpoint = {url->host, url->port, url->user, url->password, url->db};
+  o.tls = url->tls;
+  o.ca_file = memory.redis_ca_file;
   o.timeout = seconds_f(memory.redis_timeout_s);
   // A whole session (max_session_bytes of turns, as JSON) is the largest reply.
   o.max_reply_bytes = memory.max_session_bytes * 2 + (1u << 20);
-  return std::make_unique<redis::Client>(io.get_executor(), std::move(o));
+  return std::make_unique<redis::Client>(io, std::move(o));
 }
 
 }  // namespace
@@ -62,6 +64,8 @@ void Backend::connect() {
   }
   try {
     std::rethrow_exception(error);
+  } catch (const redis::CertificateRejected& e) {
+    throw Refused("Redis at " + where + ": " + e.what() + "; fix memory.redis_ca_file (or REDIS_CA_FILE)");
   } catch (const redis::AuthFailed& e) {
     throw Refused("Redis at " + where + ": " + e.what() + "; fix memory.redis_url (or REDIS_URL)");
   } catch (const redis::Unavailable& e) {

@@ -16,7 +16,7 @@ struct TwoInstances {
     o.endpoint.port = server.port();
     o.timeout = std::chrono::seconds(1);
     for (int i = 0; i < 2; ++i) {
-      clients.push_back(std::make_unique<chatrelay::redis::Client>(io.get_executor(), o));
+      clients.push_back(std::make_unique<chatrelay::redis::Client>(io, o));
       run_void(io, clients.back()->start());
     }
   }
