@@ -219,7 +219,13 @@ class Tls(unittest.TestCase):
                     status, _, chunks = a.chat([user("over tls")], session_id="tls-1")
                     self.assertEqual((status, final(chunks)["type"]), (200, "complete"))
                     self.assertEqual(a.request("GET", "/ready")[0], 200)
-                self.assertIsNotNone(redis.command("GET", "cr:s:tls-1"))
+                    # A restarted Redis: a new connection, with a new TLS handshake.
+                    redis.kill()
+                    redis.start()
+                    self.assertTrue(wait_until(lambda: a.request("GET", "/ready")[0] == 200, 10, interval=0.05))
+                    status, _, chunks = a.chat([user("again")], session_id="tls-2")
+                    self.assertEqual((status, final(chunks)["type"]), (200, "complete"))
+                self.assertIsNotNone(redis.command("GET", "cr:s:tls-2"))
                 # Another CA: the certificate fails verification, a configuration error.
                 proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "CHATRELAY_", "REDIS_"))}
                 proc_env.update({"HOST": "127.0.0.1", "PORT": "0", "GEMINI_API_KEY": TEST_KEY, **env,
