@@ -76,6 +76,7 @@ struct Service::Impl {
         models(model_list(s.gemini)),
         completions(s, client, models.names()),
         server(io, s.server, router, principals(s.server)) {
+    server.share_limits(backend.shared_limits());  // the Redis store's: they hold across instances
     add_routes();
   }
 

@@ -2,46 +2,19 @@
 #include "checks.hpp"
 
 #include <algorithm>
-#include <charconv>
 
+#include "authority.hpp"
 #include "chatrelay/config/redis_url.hpp"
 #include "text.hpp"
 
 namespace chatrelay::config::detail {
 namespace {
 
-
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_alnum(char c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
 
-bool valid_port(std::string_view port) {
-  if (port.empty() || port.size() > 5) return false;
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  return ec == std::errc{} && end == port.data() + port.size() && value >= 1 && value <= 65535;
-}
-
 // host[:port] as in a URL: a name or IPv4 address, or an IPv6 address in brackets.
-bool valid_authority(std::string_view authority) {
-  std::string_view host = authority;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return false;
-    host = authority.substr(1, close - 1);
-    const auto rest = authority.substr(close + 1);
-    if (!rest.empty() && (rest[0] != ':' || !valid_port(rest.substr(1)))) return false;
-    return !host.empty() && std::ranges::all_of(host, [](char c) {
-      return is_alnum(c) || c == ':' || c == '.';
-    });
-  }
-  if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    if (!valid_port(authority.substr(colon + 1))) return false;
-    host = authority.substr(0, colon);
-  }
-  return !host.empty() && std::ranges::all_of(host, [](char c) {
-    return is_alnum(c) || c == '-' || c == '.' || c == '_';
-  });
-}
+bool valid_authority(std::string_view authority) { return split_authority(authority).has_value(); }
 
 }  // namespace
 
@@ -106,7 +79,7 @@ bool accept_api_key(std::string& key) {
 
 bool accept_redis_url(std::string& url) {
   const auto parsed = parse_redis_url(url);
-  return parsed && !parsed->tls;  // rediss:// is refused until the client speaks TLS
+  return parsed.has_value();
 }
 
 bool accept_redis_prefix(std::string& prefix) {

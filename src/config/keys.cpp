@@ -83,12 +83,15 @@ std::optional<std::string> show_api_key(const Settings& settings) {
   return std::to_string(settings.gemini.api_key->size()) + " characters";
 }
 
+// A CA file (gemini.ca_file, memory.redis_ca_file): "" is the system trust store.
+template <auto Section, auto Field>
 void assign_ca_file(const Key& key, Settings& settings, const Value& value,
                     const std::filesystem::path& base_dir) {
   const auto* text = std::get_if<std::string>(&value);
   if (text == nullptr) reject(key, value);
+  auto& ca_file = settings.*Section.*Field;
   if (text->empty()) {
-    settings.gemini.ca_file.reset();
+    ca_file.reset();
     return;
   }
   const auto path = (base_dir / *text).lexically_normal();
@@ -97,7 +100,7 @@ void assign_ca_file(const Key& key, Settings& settings, const Value& value,
     throw Rejected("expected " + std::string(key.allowed) + " (got " + quote(*text) +
                    ": no such file " + path.string() + ")");
   }
-  settings.gemini.ca_file = path.string();
+  ca_file = path.string();
 }
 
 // Setting the prompt text replaces a prompt file set by a lower-precedence source.
@@ -225,7 +228,7 @@ const Key table[] = {
      .allowed = "the path of an existing PEM file of CA certificates, or \"\" for the system "
                 "trust store",
      .legacy_env = "GEMINI_CA_FILE", .unset_note = "not set: the system trust store",
-     .assign = assign_ca_file, .show = show_plain<gemini, &G::ca_file>},
+     .assign = assign_ca_file<gemini, &G::ca_file>, .show = show_plain<gemini, &G::ca_file>},
     {.section = "gemini", .name = "system_prompt", .kind = Kind::text, .allowed = "a string",
      .unset_note = "taken from system_prompt_file", .assign = assign_prompt,
      .show = show_prompt},
@@ -277,13 +280,19 @@ const Key table[] = {
      .allowed = "one of \"memory\" (in this process), \"redis\" (shared by every instance, at memory.redis_url)"}),
     text<memory, &M::redis_url, accept_redis_url>({.section = "memory", .name = "redis_url", .kind = Kind::text,
      .allowed = "a URL redis://[[user]:password@]host[:port][/db], e.g. redis://:secret@cache:6379/0 (percent-encode "
-                "'/', ':' and '%' in the password; rediss:// is not supported yet: reach a TLS Redis through a "
-                "local TLS tunnel)",
+                "'/', ':' and '%' in the password; rediss:// for TLS)",
      .legacy_env = "REDIS_URL", .secret = true, .show = show_redis_url}),
+    {.section = "memory", .name = "redis_ca_file", .kind = Kind::text,
+     .allowed = "the path of an existing PEM file of CA certificates, or \"\" for the system "
+                "trust store",
+     .legacy_env = "REDIS_CA_FILE", .unset_note = "not set: the system trust store (used by rediss:// only)",
+     .assign = assign_ca_file<memory, &M::redis_ca_file>, .show = show_plain<memory, &M::redis_ca_file>},
     text<memory, &M::redis_prefix, accept_redis_prefix>({.section = "memory", .name = "redis_prefix", .kind = Kind::text,
      .allowed = "up to 64 printable characters without spaces, e.g. \"chatrelay:\""}),
     plain<memory, &M::redis_timeout_s>({.section = "memory", .name = "redis_timeout_s", .kind = Kind::number,
      .allowed = "a number of seconds, more than 0 and at most 60", .min = 0, .max = 60, .above_min = true}),
+    plain<memory, &M::redis_lease_s>({.section = "memory", .name = "redis_lease_s", .kind = Kind::number,
+     .allowed = "a number of seconds, at least 1 and at most 600", .min = 1, .max = 600}),
 
     choice<logging, &LogSettings::level, level_names>({.section = "log", .name = "level", .kind = Kind::text,
      .allowed = "one of \"debug\", \"info\", \"warn\", \"error\", \"off\"",

@@ -1,8 +1,9 @@
 // Parsing memory.redis_url; the password never reaches a message (redacted()).
 #include "chatrelay/config/redis_url.hpp"
 
-#include <algorithm>
 #include <charconv>
+
+#include "authority.hpp"
 
 namespace chatrelay::config {
 namespace {
@@ -41,11 +42,6 @@ std::optional<T> number(std::string_view s, T max) {
   return value;
 }
 
-bool host_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_';
-}
-
 }  // namespace
 
 std::optional<RedisUrl> parse_redis_url(std::string_view url) {
@@ -81,31 +77,10 @@ std::optional<RedisUrl> parse_redis_url(std::string_view url) {
     }
     if (out.password.empty() && !out.user.empty()) return std::nullopt;  // a user needs a password
   }
-  std::string_view host = authority;
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = authority.substr(1, close - 1);
-    const std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty() && rest[0] != ':') return std::nullopt;
-    if (!rest.empty()) port = rest.substr(1);
-    if (host.empty() || !std::ranges::all_of(host, [](char c) { return hex_digit(c) >= 0 || c == ':' || c == '.'; }))
-      return std::nullopt;
-  } else {
-    if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-      host = authority.substr(0, colon);
-      port = authority.substr(colon + 1);
-      if (port.empty()) return std::nullopt;
-    }
-    if (host.empty() || !std::ranges::all_of(host, host_char)) return std::nullopt;
-  }
-  if (!port.empty() || authority.ends_with(':')) {
-    auto p = number<unsigned>(port, 65535u);
-    if (!p || *p == 0) return std::nullopt;
-    out.port = static_cast<std::uint16_t>(*p);
-  }
-  out.host = std::string(host);
+  const auto split = detail::split_authority(authority);
+  if (!split) return std::nullopt;
+  if (split->port) out.port = *split->port;
+  out.host = std::string(split->host);
   return out;
 }
 

@@ -159,6 +159,9 @@ std::string Registry::render() const {
   single(out, "chatrelay_store_errors_total", "counter",
          "Session store calls that failed (Redis down, slow or restarted).", store_errors);
   single(out, "chatrelay_store_up", "gauge", "1 while the session store answers, 0 while it does not.", store_up);
+  single(out, "chatrelay_shared_limit_failures_total", "counter",
+         "Shared per-address limit checks Redis did not answer (let through on this instance's own limits).",
+         shared_limit_failures);
   single(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", resident_bytes());
   return out;
 }

@@ -69,7 +69,7 @@ Connection::Connection(Server& server, tcp::socket socket, const tcp::endpoint& 
 }
 
 Connection::~Connection() {
-  if (stream_slot_) server_.close_stream(client_);
+  release_stream_slot();
   --metrics::registry().connections_active;
   server_.detach(registration_);
 }
@@ -191,7 +191,15 @@ awaitable<std::pair<asio::error_code, std::string_view>> Connection::receive() {
 
 awaitable<void> Connection::handle_request() {
   const Route* admitted = nullptr;
-  if (auto r = begin_request(admitted)) {
+  std::optional<http1::Response> refusal;
+  if (server_.shares_limits()) {  // the per-address limits ask Redis too
+    start_request();
+    refusal = co_await decide_shared(admitted);
+    refusal = settle(std::move(refusal), admitted);
+  } else {
+    refusal = begin_request(admitted);
+  }
+  if (auto& r = refusal) {
     prepare_response(*r);
   } else {
     co_await finish_request(*admitted);
@@ -231,14 +239,41 @@ std::size_t Connection::body_limit(const Route& route) const {
   return takes_body ? settings_.max_body_bytes : small_body_limit;
 }
 
-std::optional<http1::Response> Connection::decide(const Route*& admitted) {
+Router::Match Connection::match_route() {
   const http1::Message& req = parser_.message();
-  const auto path = req.path();
-  auto m = server_.router().match(req.method, path);
+  auto m = server_.router().match(req.method, req.path());
   if (m.route) route_label_ = m.route->pattern;
   path_param_ = m.param;
+  return m;
+}
+
+std::optional<http1::Response> Connection::decide(const Route*& admitted) {
+  const auto m = match_route();
   // The rate comes first: a refusal (401, 403, 404) or a preflight costs a token like any request.
-  if (auto refusal = server_.limit_rate(path, client_)) return refusal;
+  if (auto refusal = server_.limit_rate(parser_.message().path(), client_)) return refusal;
+  return decide_after_rate(m, admitted);
+}
+
+awaitable<std::optional<http1::Response>> Connection::decide_shared(const Route*& admitted) {
+  const auto m = match_route();
+  const auto path = parser_.message().path();
+  if (auto refusal = server_.limit_rate(path, client_)) co_return refusal;
+  if (auto refusal = co_await server_.limit_shared_rate(path, client_)) co_return refusal;
+  auto refusal = decide_after_rate(m, admitted);
+  if (refusal || !stream_slot_) co_return refusal;
+  const auto slot = co_await server_.open_shared_stream(client_);
+  if (!slot) {
+    release_stream_slot();
+    admitted = nullptr;
+    co_return server_.streams_refusal(path);
+  }
+  shared_slot_ = *slot;
+  co_return std::nullopt;
+}
+
+std::optional<http1::Response> Connection::decide_after_rate(const Router::Match& m, const Route*& admitted) {
+  const http1::Message& req = parser_.message();
+  const auto path = req.path();
   if (auto preflight = server_.cors().preflight(req, server_.router().methods())) {
     route_label_ = "preflight";
     return preflight;
@@ -258,17 +293,13 @@ std::optional<http1::Response> Connection::decide(const Route*& admitted) {
     const auto& router = server_.router();
     if (m.allow.empty()) return router.refusal(path, 404, "Not Found");
     auto r = router.refusal(path, 405, "Method Not Allowed");
-    r.header("Allow", std::move(m.allow));
+    r.header("Allow", m.allow);
     return r;
   }
   if (!parser_.message_complete() && req.content_length.value_or(0) > body_limit(*m.route))
     return server_.router().refusal(path, 413, "Request body too large");
   if (m.route->stream_slot) {
-    if (!server_.open_stream(client_)) {
-      auto r = server_.router().refusal(path, 429, "Too many concurrent streams from this address; wait for one to finish.");
-      r.header("Retry-After", "1");
-      return r;
-    }
+    if (!server_.open_stream(client_)) return server_.streams_refusal(path);
     stream_slot_ = true;
   }
   admitted = m.route;
@@ -277,7 +308,11 @@ std::optional<http1::Response> Connection::decide(const Route*& admitted) {
 
 std::optional<http1::Response> Connection::begin_request(const Route*& admitted) {
   start_request();
-  auto refusal = decide(admitted);
+  auto refusal = decide(admitted);  // before settle() reads `admitted`
+  return settle(std::move(refusal), admitted);
+}
+
+std::optional<http1::Response> Connection::settle(std::optional<http1::Response> refusal, const Route* admitted) {
   const http1::Message& req = parser_.message();
   if (refusal) {
     if (!parser_.message_complete()) {
@@ -370,19 +405,22 @@ void Connection::end_request() {
   parser_.next();  // the Message gives back what it grew (Message::clear)
   release_if_large(out_);
   if (pending_.empty()) release_if_large(pending_);
+  release_stream_slot();
+  request_open_ = false;
+}
+
+void Connection::release_stream_slot() {
   if (stream_slot_) {
     server_.close_stream(client_);
     stream_slot_ = false;
   }
-  request_open_ = false;
+  server_.close_shared_stream(client_, shared_slot_);
+  shared_slot_ = 0;
 }
 
 awaitable<void> Connection::run_stream(const Route& route) {
   bool finished = co_await until(route.async(*this), watch_client());
-  if (stream_slot_) {
-    server_.close_stream(client_);
-    stream_slot_ = false;
-  }
+  release_stream_slot();
   if (!finished || client_gone_) keep_alive_ = false;
   if (!responded_ && !client_gone_)
     co_await respond(server_.router().refusal(parser_.message().path(), 500, "Internal Server Error"));

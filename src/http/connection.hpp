@@ -62,12 +62,20 @@ class Connection final : public Exchange {
   // Decides on the head (DESIGN.md §4): a refusal (rate, preflight, auth, route, size, stream
   // cap), or the route admitted (its body may be read; `admitted` set).
   std::optional<http1::Response> decide(const Route*& admitted);
+  // The same, with the limits shared with other instances asked after the in-process ones (the
+  // shared rate right after this instance's, the shared stream cap last).
+  awaitable<std::optional<http1::Response>> decide_shared(const Route*& admitted);
+  // decide()'s steps after the rate, on the route `m` matched.
+  std::optional<http1::Response> decide_after_rate(const Router::Match& m, const Route*& admitted);
+  Router::Match match_route();
   // What a route reads of a body: max_body_bytes when it takes one (POST, PUT, PATCH), else
   // small_body_limit.
   std::size_t body_limit(const Route& route) const;
   // The answer to a plain route whose request is whole, or a refusal; nullopt when `admitted`
   // has a body still to read or is an async route.
   std::optional<http1::Response> begin_request(const Route*& admitted);
+  // begin_request() after the decision.
+  std::optional<http1::Response> settle(std::optional<http1::Response> refusal, const Route* admitted);
   // Reads the admitted request's body (after 100 Continue when asked), then runs its route.
   awaitable<void> finish_request(const Route& route);
   awaitable<void> run_stream(const Route& route);
@@ -91,6 +99,8 @@ class Connection final : public Exchange {
   awaitable<void> write_now(const asio::const_buffer* bufs, std::size_t n);
   // What the request held that an idle connection need not (body, large buffers, stream slot).
   void end_request();
+  // Gives back the client's stream slots this request holds (this instance's and the shared one).
+  void release_stream_slot();
   void log_request(int status, std::size_t bytes);
 
   Server& server_;
@@ -126,6 +136,7 @@ class Connection final : public Exchange {
   bool keep_alive_ = true;
   bool linger_ = false;          // the current answer refuses a body that was not read
   bool stream_slot_ = false;     // holds one of the client's max_streams_per_ip
+  std::uint64_t shared_slot_ = 0;  // and this one of them across instances (0: none)
   bool close_delimited_ = false; // the stream's body ends with the connection (HTTP/1.0)
   bool closing_ = false;    // shutdown asked: close after the current answer
   bool client_gone_ = false;

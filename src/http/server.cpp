@@ -98,12 +98,40 @@ awaitable<void> Server::accept_on(tcp::acceptor& acceptor) {
 
 std::optional<http1::Response> Server::check_rate(std::string_view path, const std::string& client) {
   if (path == "/health") return std::nullopt;  // liveness stays open for probes
-  if (auto wait = ip_limiter_.acquire(client)) {
-    http1::Response r = router_.refusal(path, 429, "Too many requests from this address; slow down.");
-    r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(*wait))));
-    return r;
-  }
+  if (auto wait = ip_limiter_.acquire(client)) return rate_refusal(path, *wait);
   return std::nullopt;
+}
+
+http1::Response Server::rate_refusal(std::string_view path, double wait_s) const {
+  http1::Response r = router_.refusal(path, 429, "Too many requests from this address; slow down.");
+  r.header("Retry-After", std::to_string(static_cast<long>(std::ceil(wait_s))));
+  return r;
+}
+
+http1::Response Server::streams_refusal(std::string_view path) const {
+  http1::Response r = router_.refusal(path, 429, "Too many concurrent streams from this address; wait for one to finish.");
+  r.header("Retry-After", "1");
+  return r;
+}
+
+void Server::share_limits(SharedLimits* limits) {
+  if (settings_.ip_rate_per_s > 0 || settings_.max_streams_per_ip > 0) shared_ = limits;
+}
+
+awaitable<std::optional<http1::Response>> Server::limit_shared_rate(std::string_view path, const std::string& client) {
+  // The same requests count as in limit_rate: all but /health.
+  if (!shared_ || !ip_limiter_.enabled() || path == "/health") co_return std::nullopt;
+  if (auto wait = co_await shared_->take_request(client)) co_return rate_refusal(path, *wait);
+  co_return std::nullopt;
+}
+
+awaitable<std::optional<std::uint64_t>> Server::open_shared_stream(const std::string& client) {
+  if (!shared_ || settings_.max_streams_per_ip == 0) co_return std::uint64_t{0};
+  co_return co_await shared_->open_stream(client);
+}
+
+void Server::close_shared_stream(const std::string& client, std::uint64_t slot) {
+  if (shared_ && slot != 0) shared_->close_stream(client, slot);
 }
 
 std::optional<http1::Response> Server::check_token(const http1::Message& request, std::string& principal) const {

@@ -10,6 +10,7 @@
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/redis/command.hpp"
 #include "chatrelay/redis/reply_reader.hpp"
+#include "chatrelay/tls/client.hpp"
 
 namespace chatrelay::redis {
 namespace {
@@ -30,12 +31,39 @@ struct Pending {
 }  // namespace
 
 struct Client::State {
-  State(asio::any_io_executor e, ClientOptions o)
-      : ex(std::move(e)), options(std::move(o)), socket(ex), wake(ex), backoff(ex) {}
+  State(asio::io_context& io, ClientOptions o)
+      : io(io),
+        ex(io.get_executor()),
+        options(std::move(o)),
+        tls_context(options.tls ? std::make_unique<tls::ClientContext>(options.ca_file) : nullptr),
+        plain(ex),
+        wake(ex),
+        backoff(ex) {}
 
+  // The connection's socket: under TLS (rediss://), the TLS stream's.
+  tcp::socket& socket() { return secure ? secure->socket() : plain; }
+  // Throw asio::system_error, as the plain socket's operations do.
+  awaitable<std::size_t> read_some(std::span<char> into) {
+    if (!secure) co_return co_await plain.async_read_some(asio::buffer(into.data(), into.size()), asio::use_awaitable);
+    const auto [ec, n] = co_await secure->read_some(into);
+    if (ec) throw asio::system_error(ec);
+    co_return n;
+  }
+  awaitable<void> write(std::string_view data) {
+    if (!secure) {
+      co_await asio::async_write(plain, asio::buffer(data), asio::use_awaitable);
+      co_return;
+    }
+    const std::string_view parts[] = {data};
+    if (const auto ec = co_await secure->write(parts)) throw asio::system_error(ec);
+  }
+
+  asio::io_context& io;
   asio::any_io_executor ex;
   ClientOptions options;
-  tcp::socket socket;
+  std::unique_ptr<tls::ClientContext> tls_context;  // rediss://
+  tcp::socket plain;
+  std::unique_ptr<tls::ClientStream> secure;  // one per connection, over its own socket
   asio::steady_timer wake;     // the writer waits on it while there is nothing to send
   asio::steady_timer backoff;  // between reconnection attempts
   std::unique_ptr<ReplyReader> reader;
@@ -54,7 +82,7 @@ awaitable<Reply> read_reply(Client::State& s) {
   std::array<char, 4096> buf;
   for (;;) {
     if (auto r = s.reader->next()) co_return std::move(*r);
-    const std::size_t n = co_await s.socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
+    const std::size_t n = co_await s.read_some(buf);
     s.reader->feed({buf.data(), n});
   }
 }
@@ -65,7 +93,7 @@ void lose(Client::State& s, const std::string& reason) {
   s.connected = false;
   ++s.generation;
   asio::error_code ignored;
-  s.socket.close(ignored);
+  s.socket().close(ignored);
   s.out.clear();
   for (auto& p : s.pending) {
     p->failure = "lost the Redis connection: " + reason;
@@ -79,9 +107,18 @@ awaitable<void> establish(StatePtr s) {
   const Endpoint& e = s->options.endpoint;
   tcp::resolver resolver(s->ex);
   const auto addresses = co_await resolver.async_resolve(e.host, std::to_string(e.port), asio::use_awaitable);
-  s->socket = tcp::socket(s->ex);
-  co_await asio::async_connect(s->socket, addresses, asio::use_awaitable);
-  s->socket.set_option(tcp::no_delay(true));
+  if (s->tls_context) s->secure = std::make_unique<tls::ClientStream>(s->io, *s->tls_context);
+  else s->plain = tcp::socket(s->ex);
+  co_await asio::async_connect(s->socket(), addresses, asio::use_awaitable);
+  s->socket().set_option(tcp::no_delay(true));
+  if (s->secure) {
+    std::string why;
+    if (const auto ec = co_await s->secure->handshake(e.host, why)) {
+      if (s->secure->peer_rejected())
+        throw CertificateRejected("cannot verify the Redis server's certificate (" + why + ")");
+      throw Unavailable("the TLS handshake with Redis failed (" + (why.empty() ? ec.message() : why) + ")");
+    }
+  }
   s->reader = std::make_unique<ReplyReader>(s->options.max_reply_bytes);
   std::string hello;
   int expected = 0;
@@ -96,7 +133,7 @@ awaitable<void> establish(StatePtr s) {
   }
   append_command(hello, {"PING"});
   ++expected;
-  co_await asio::async_write(s->socket, asio::buffer(hello), asio::use_awaitable);
+  co_await s->write(hello);
   std::fill(hello.begin(), hello.end(), '\0');  // it held the password
   for (int i = 0; i < expected; ++i) {
     const Reply r = co_await read_reply(*s);
@@ -117,7 +154,7 @@ awaitable<void> establish(StatePtr s) {
 awaitable<void> connect(StatePtr s) {
   Deadline guard(s->ex, [s] {
     asio::error_code ignored;
-    s->socket.close(ignored);
+    s->socket().close(ignored);
   });
   guard.expires_after(s->options.timeout);
   const auto timed_out = [&] {
@@ -157,7 +194,7 @@ awaitable<std::string> read_loop(StatePtr s) {
   try {
     for (;;) {
       while (auto r = s->reader->next()) deliver(*s, std::move(*r));
-      const std::size_t n = co_await s->socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
+      const std::size_t n = co_await s->read_some(buf);
       s->reader->feed({buf.data(), n});
     }
   } catch (const std::exception& e) {
@@ -174,11 +211,11 @@ awaitable<std::string> write_loop(StatePtr s) {
         s->wake.expires_at(asio::steady_timer::time_point::max());
         co_await s->wake.async_wait(use_tuple);
         const auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
-        if (cancelled != asio::cancellation_type::none || !s->socket.is_open()) co_return "closed";
+        if (cancelled != asio::cancellation_type::none || !s->socket().is_open()) co_return "closed";
         continue;
       }
       writing.swap(s->out);
-      co_await asio::async_write(s->socket, asio::buffer(writing), asio::use_awaitable);
+      co_await s->write(writing);
       writing.clear();
     }
   } catch (const std::exception& e) {
@@ -214,8 +251,8 @@ awaitable<void> run(StatePtr s) {
 
 }  // namespace
 
-Client::Client(asio::any_io_executor ex, ClientOptions options)
-    : s_(std::make_shared<State>(std::move(ex), std::move(options))) {}
+Client::Client(asio::io_context& io, ClientOptions options)
+    : s_(std::make_shared<State>(io, std::move(options))) {}
 
 Client::~Client() { stop(); }
 

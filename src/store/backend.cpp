@@ -8,6 +8,7 @@
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/redis/client.hpp"
 #include "chatrelay/store/memory_store.hpp"
+#include "chatrelay/store/redis_limits.hpp"
 #include "chatrelay/store/redis_store.hpp"
 
 namespace chatrelay::store {
@@ -18,10 +19,12 @@ std::unique_ptr<redis::Client> redis_client(asio::io_context& io, const config::
   const auto url = config::parse_redis_url(memory.redis_url);  // checked by the loader
   redis::ClientOptions o;
   o.endpoint = {url->host, url->port, url->user, url->password, url->db};
+  o.tls = url->tls;
+  o.ca_file = memory.redis_ca_file;
   o.timeout = seconds_f(memory.redis_timeout_s);
   // A whole session (max_session_bytes of turns, as JSON) is the largest reply.
   o.max_reply_bytes = memory.max_session_bytes * 2 + (1u << 20);
-  return std::make_unique<redis::Client>(io.get_executor(), std::move(o));
+  return std::make_unique<redis::Client>(io, std::move(o));
 }
 
 }  // namespace
@@ -30,6 +33,7 @@ Backend::Backend(asio::io_context& io, const config::Settings& settings, memory:
     : io_(io), settings_(settings), redis_(redis_client(io, settings.memory)) {
   if (redis_) {
     store_ = std::make_unique<RedisStore>(io.get_executor(), *redis_, settings);
+    limits_ = std::make_unique<RedisLimits>(io.get_executor(), *redis_, settings);
   } else {
     store_ = std::make_unique<MemoryStore>(sessions, settings.server.session_rate_per_s, settings.server.session_burst);
   }
@@ -37,7 +41,10 @@ Backend::Backend(asio::io_context& io, const config::Settings& settings, memory:
 
 Backend::~Backend() = default;
 
+SharedLimits* Backend::shared_limits() { return limits_.get(); }
+
 void Backend::stop() {
+  if (limits_) limits_->stop();
   if (redis_) redis_->stop();
 }
 
@@ -57,6 +64,8 @@ void Backend::connect() {
   }
   try {
     std::rethrow_exception(error);
+  } catch (const redis::CertificateRejected& e) {
+    throw Refused("Redis at " + where + ": " + e.what() + "; fix memory.redis_ca_file (or REDIS_CA_FILE)");
   } catch (const redis::AuthFailed& e) {
     throw Refused("Redis at " + where + ": " + e.what() + "; fix memory.redis_url (or REDIS_URL)");
   } catch (const redis::Unavailable& e) {

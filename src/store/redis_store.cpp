@@ -9,6 +9,7 @@
 #include "chatrelay/core/random.hpp"
 #include "chatrelay/store/session_codec.hpp"
 #include "chatrelay/store/window.hpp"
+#include "gcra.hpp"
 
 namespace chatrelay::store {
 namespace {
@@ -54,22 +55,6 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 return redis.call('DEL', KEYS[1])
 )lua";
 
-// GCRA (the generic cell rate algorithm): one key per limited thing holds the theoretical arrival
-// time in ms. KEYS: the key. ARGV: emission interval ms (1000 / rate), burst. 0 when allowed,
-// else the ms to wait. Redis's clock, so every instance agrees.
-constexpr const char* rate_lua = R"lua(
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local tolerance = interval * (tonumber(ARGV[2]) - 1)
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-if tat - now > tolerance then return math.ceil(tat - now - tolerance) end
-tat = tat + interval
-redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now) + 1)
-return 0
-)lua";
-
 std::string ms(double seconds) { return std::to_string(static_cast<std::int64_t>(std::ceil(seconds * 1000))); }
 
 std::int64_t now_ms() {
@@ -83,6 +68,7 @@ RedisStore::RedisStore(asio::any_io_executor ex, redis::Client& client, const co
     : ex_(std::move(ex)),
       client_(client),
       settings_(settings),
+      lease_(redis_lease(settings.memory)),
       session_prefix_(settings.memory.redis_prefix + "s:"),
       lock_prefix_(settings.memory.redis_prefix + "lock:"),
       rate_prefix_(settings.memory.redis_prefix + "rate:session:"),
@@ -90,7 +76,7 @@ RedisStore::RedisStore(asio::any_io_executor ex, redis::Client& client, const co
       renew_script_{renew_lua, ""},
       release_script_{release_lua, ""},
       erase_script_{erase_lua, ""},
-      rate_script_{rate_lua, ""} {}
+      rate_script_{std::string(redis_now_lua) + gcra_lua, ""} {}
 
 awaitable<redis::Reply> RedisStore::timed(awaitable<redis::Reply> op) {
   auto& m = metrics::registry();
@@ -188,14 +174,14 @@ awaitable<void> RedisStore::commit(Commit c) {
 
 awaitable<std::optional<std::string>> RedisStore::acquire(std::string key) {
   std::string token = random_hex_id();
-  std::vector<std::string> args{"SET", lock_prefix_ + key, token, "NX", "PX", std::to_string(lease_duration.count())};
+  std::vector<std::string> args{"SET", lock_prefix_ + key, token, "NX", "PX", std::to_string(lease_.count())};
   std::optional<redis::Reply> reply;
   try {
     reply = co_await call(std::move(args));
   } catch (...) {
     // The SET may still be applied (a timeout, or the client went away while it was on its way):
     // give that lease back once Redis answers, rather than leave the session busy for
-    // lease_duration.
+    // the lease's whole life.
     release(key, token);
     throw;
   }
@@ -205,7 +191,7 @@ awaitable<std::optional<std::string>> RedisStore::acquire(std::string key) {
 
 awaitable<void> RedisStore::renew(std::string key, std::string lease) {
   std::vector<std::string> keys{lock_prefix_ + key};
-  std::vector<std::string> args{std::move(lease), std::to_string(lease_duration.count())};
+  std::vector<std::string> args{std::move(lease), std::to_string(lease_.count())};
   co_await eval(renew_script_, std::move(keys), std::move(args));
 }
 
@@ -214,7 +200,7 @@ awaitable<void> RedisStore::renew(std::string key, std::string lease) {
 void RedisStore::release(std::string key, std::string lease) {
   if (lease.empty()) return;
   auto give_back = [](RedisStore& self, std::string key, std::string lease) -> awaitable<void> {
-    const auto until = std::chrono::steady_clock::now() + lease_duration;
+    const auto until = std::chrono::steady_clock::now() + self.lease_;
     asio::steady_timer pause(self.ex_);
     for (;;) {
       bool done = false;
@@ -244,8 +230,7 @@ awaitable<std::optional<double>> RedisStore::take_turn(std::string key) {
   const double rate = settings_.server.session_rate_per_s;
   if (rate <= 0) co_return std::nullopt;
   std::vector<std::string> keys{rate_prefix_ + key};
-  std::vector<std::string> args{std::to_string(1000.0 / rate), std::to_string(std::max(settings_.server.session_burst, 1.0))};
-  const auto reply = co_await eval(rate_script_, std::move(keys), std::move(args));
+  const auto reply = co_await eval(rate_script_, std::move(keys), gcra_args(rate, settings_.server.session_burst));
   if (reply.integer <= 0) co_return std::nullopt;
   co_return static_cast<double>(reply.integer) / 1000.0;
 }

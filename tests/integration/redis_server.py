@@ -19,8 +19,13 @@ def free_port():
 
 
 class RedisServer:
-    def __init__(self, password=None):
+    """`tls`: a directory holding server.pem, server-key.pem and ca.pem (as chatrelay-fake-gemini
+    makes them): Redis then also listens with TLS on `tls_port` (`tls_url`); `port` stays plain."""
+
+    def __init__(self, password=None, tls=None):
         self.port = free_port()
+        self.tls_port = free_port() if tls else None
+        self.tls = tls
         self.password = password
         self.proc = None
         self.start()
@@ -30,16 +35,27 @@ class RedisServer:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
+    @property
+    def tls_url(self):
+        auth = f":{self.password}@" if self.password else ""
+        return f"rediss://{auth}127.0.0.1:{self.tls_port}/0"
+
     def start(self):
         args = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--enable-debug-command", "yes"]
         if self.password:
             args += ["--requirepass", self.password]
+        if self.tls:
+            args += ["--tls-port", str(self.tls_port), "--tls-cert-file", os.path.join(self.tls, "server.pem"),
+                     "--tls-key-file", os.path.join(self.tls, "server-key.pem"),
+                     "--tls-ca-cert-file", os.path.join(self.tls, "ca.pem"), "--tls-auth-clients", "no"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                if self.tls_port:
+                    socket.create_connection(("127.0.0.1", self.tls_port), timeout=1).close()
                 return
             except OSError:
                 time.sleep(0.01)

@@ -206,6 +206,38 @@ class StartUp(unittest.TestCase):
             self.assertNotIn("listening", proc.stdout)
 
 
+@unittest.skipUnless(redis_server.available(), "no /usr/bin/redis-server")
+class Tls(unittest.TestCase):
+    """rediss:// against redis-server's own TLS listener, with the fake Gemini's test CA."""
+
+    def test_a_turn_over_rediss_and_a_wrong_ca_stops_the_start(self):
+        with FakeGemini() as fake, FakeGemini() as other:
+            with redis_server.RedisServer(password="tls-pass-123", tls=os.path.dirname(fake.ca)) as redis:
+                env = {"CHATRELAY_MEMORY_STORE": "redis", "REDIS_URL": redis.tls_url, "REDIS_CA_FILE": fake.ca,
+                       "CHATRELAY_MEMORY_REDIS_PREFIX": "cr:"}
+                with Chatrelay(fake=fake, env=env) as a:
+                    status, _, chunks = a.chat([user("over tls")], session_id="tls-1")
+                    self.assertEqual((status, final(chunks)["type"]), (200, "complete"))
+                    self.assertEqual(a.request("GET", "/ready")[0], 200)
+                    # A restarted Redis: a new connection, with a new TLS handshake.
+                    redis.kill()
+                    redis.start()
+                    self.assertTrue(wait_until(lambda: a.request("GET", "/ready")[0] == 200, 10, interval=0.05))
+                    status, _, chunks = a.chat([user("again")], session_id="tls-2")
+                    self.assertEqual((status, final(chunks)["type"]), (200, "complete"))
+                self.assertIsNotNone(redis.command("GET", "cr:s:tls-2"))
+                # Another CA: the certificate fails verification, a configuration error.
+                proc_env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_", "CHATRELAY_", "REDIS_"))}
+                proc_env.update({"HOST": "127.0.0.1", "PORT": "0", "GEMINI_API_KEY": TEST_KEY, **env,
+                                 "REDIS_CA_FILE": other.ca})
+                proc = subprocess.run([CHATRELAY_BIN], env=proc_env, capture_output=True, text=True, timeout=30)
+                self.assertEqual(proc.returncode, 2, proc.stderr)
+                self.assertIn("cannot verify the Redis server's certificate", proc.stderr)
+                self.assertIn("memory.redis_ca_file", proc.stderr)
+                self.assertIn(f"rediss://:***@127.0.0.1:{redis.tls_port}/0", proc.stderr)
+                self.assertNotIn("tls-pass-123", proc.stderr + proc.stdout)
+
+
 class ReusePort(unittest.TestCase):
     def test_two_instances_share_one_port_with_reuse_port_only(self):
         port = redis_server.free_port()

@@ -73,8 +73,12 @@ struct MemorySettings {
   enum class Store { memory, redis };
   Store store = Store::memory;
   std::string redis_url = "redis://127.0.0.1:6379/0";  // secret: may hold a password
+  std::optional<std::string> redis_ca_file;            // rediss://; empty = system trust store
   std::string redis_prefix = "chatrelay:";              // every key starts with it
   double redis_timeout_s = 2;                           // each Redis call, and connecting
+  // A busy lease's and a stream slot's life without renewal (renewed every third of it): what a
+  // crashed instance leaves behind is free again after this.
+  double redis_lease_s = 15;
 };
 
 struct LogSettings {

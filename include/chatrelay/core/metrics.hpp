@@ -68,6 +68,8 @@ struct Registry {
   Histogram store_duration;
   std::uint64_t store_errors = 0;
   std::int64_t store_up = 1;
+  // Shared per-address limit checks Redis did not answer: let through on this instance's limits.
+  std::uint64_t shared_limit_failures = 0;
 
   void count_request(std::string_view route, int status);
   void count_upstream_error(ErrorCode code);

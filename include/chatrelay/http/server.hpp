@@ -17,6 +17,7 @@
 #include "chatrelay/core/rate_limiter.hpp"
 #include "chatrelay/http/cors.hpp"
 #include "chatrelay/http/router.hpp"
+#include "chatrelay/core/shared_limits.hpp"
 
 namespace chatrelay::http {
 
@@ -82,6 +83,21 @@ class Server {
   bool open_stream(const std::string& client);
   void close_stream(const std::string& client);
 
+  // Limits shared with other instances (the Redis store's), asked after the in-process ones; kept
+  // only when server.ip_rate_per_s or server.max_streams_per_ip is on. `limits` outlives the
+  // server.
+  void share_limits(SharedLimits* limits);
+  bool shares_limits() const { return shared_ != nullptr; }
+  // The shared per-address rate (429), for what limit_rate let through.
+  awaitable<std::optional<http1::Response>> limit_shared_rate(std::string_view path, const std::string& client);
+  // The shared stream cap, for a stream open_stream admitted: nullopt when it is reached, else
+  // the slot to give back with close_shared_stream (0: none held).
+  awaitable<std::optional<std::uint64_t>> open_shared_stream(const std::string& client);
+  void close_shared_stream(const std::string& client, std::uint64_t slot);
+  // The 429s of the two per-address limits.
+  http1::Response rate_refusal(std::string_view path, double wait_s) const;
+  http1::Response streams_refusal(std::string_view path) const;
+
  private:
   // Gives memory back once no connection has been open for give_back_after (see detach).
   void arm_give_back(std::chrono::steady_clock::duration after);
@@ -104,6 +120,7 @@ class Server {
   bool trim_armed_ = false;
   std::chrono::steady_clock::time_point quiet_since_;  // when the last connection closed
   std::unordered_map<std::string, std::size_t> streams_per_ip_;
+  SharedLimits* shared_ = nullptr;
   std::function<void()> on_drained_;
   std::array<char, 16 * 1024> read_buffer_;
 };

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +31,13 @@ class AuthFailed : public Unavailable {
   using Unavailable::Unavailable;
 };
 
+// rediss://: the server's certificate failed verification (unknown CA, another host's name,
+// expired): a configuration error too, which retrying does not heal.
+class CertificateRejected : public AuthFailed {
+ public:
+  using AuthFailed::AuthFailed;
+};
+
 struct Endpoint {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
@@ -40,6 +48,9 @@ struct Endpoint {
 
 struct ClientOptions {
   Endpoint endpoint;
+  // rediss://: TLS, the server verified against `ca_file` (PEM), or the system trust store.
+  bool tls = false;
+  std::optional<std::string> ca_file;
   std::chrono::steady_clock::duration timeout = std::chrono::seconds(2);  // every call, and connecting
   std::size_t max_in_flight = 4096;   // calls queued or awaiting their reply
   std::size_t max_reply_bytes = 64u << 20;
@@ -54,7 +65,8 @@ struct Script {
 
 class Client {
  public:
-  Client(asio::any_io_executor ex, ClientOptions options);
+  // Throws std::system_error when options.ca_file cannot be loaded.
+  Client(asio::io_context& io, ClientOptions options);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

@@ -9,6 +9,7 @@
 
 #include "chatrelay/config/settings.hpp"
 #include "chatrelay/core/asio.hpp"
+#include "chatrelay/core/shared_limits.hpp"
 #include "chatrelay/memory/session_store.hpp"
 #include "chatrelay/store/session_store.hpp"
 
@@ -17,6 +18,8 @@ class Client;
 }
 
 namespace chatrelay::store {
+
+class RedisLimits;
 
 // The store refused the configuration (Redis: wrong password, unknown database): the process
 // should not start (exit 2). The message names the URL without its password.
@@ -41,6 +44,8 @@ class Backend {
   void stop();
 
   SessionStore& store() { return *store_; }
+  // The per-address limits shared by every instance (Redis), or null (the in-process store).
+  SharedLimits* shared_limits();
   std::string_view kind() const { return redis_ ? "redis" : "memory"; }
 
  private:
@@ -48,6 +53,7 @@ class Backend {
   const config::Settings& settings_;
   std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<SessionStore> store_;
+  std::unique_ptr<RedisLimits> limits_;
 };
 
 }  // namespace chatrelay::store

@@ -1,7 +1,7 @@
 // The Redis store (DESIGN.md §3): one value per session (prefix "s:" + key) with TTL
 // memory.session_ttl_s, committed by one Lua script that applies a turn id once and releases the
-// busy lease (prefix "lock:" + key, SET NX PX, renewed while streaming) in the same step; the
-// per-session rate limit is a GCRA script (prefix "rate:session:" + key), shared by all instances.
+// busy lease (prefix "lock:" + key, SET NX PX memory.redis_lease_s, renewed while streaming) in
+// the same step; the per-session rate limit is a GCRA script (prefix "rate:session:" + key), shared by all instances.
 #pragma once
 
 #include "chatrelay/config/settings.hpp"
@@ -10,9 +10,11 @@
 
 namespace chatrelay::store {
 
-// How long a busy lease lives without renewal: a crashed instance's sessions are free again
-// after this.
-inline constexpr std::chrono::milliseconds lease_duration{15000};
+// How long a busy lease or a stream slot lives without renewal (memory.redis_lease_s): what a
+// crashed instance held is free again after this.
+inline std::chrono::milliseconds redis_lease(const config::MemorySettings& memory) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(memory.redis_lease_s * 1000));
+}
 
 class RedisStore final : public SessionStore {
  public:
@@ -23,7 +25,7 @@ class RedisStore final : public SessionStore {
   awaitable<void> commit(Commit commit) override;
   awaitable<std::optional<std::string>> acquire(std::string key) override;
   awaitable<void> renew(std::string key, std::string lease) override;
-  std::chrono::steady_clock::duration renew_every() const override { return lease_duration / 3; }
+  std::chrono::steady_clock::duration renew_every() const override { return lease_ / 3; }
   void release(std::string key, std::string lease) override;
   awaitable<Erased> erase(std::string key) override;
   awaitable<std::optional<double>> take_turn(std::string key) override;
@@ -39,6 +41,7 @@ class RedisStore final : public SessionStore {
   asio::any_io_executor ex_;  // where a lease given back without waiting runs
   redis::Client& client_;
   const config::Settings& settings_;
+  std::chrono::milliseconds lease_;  // redis_lease()
   std::string session_prefix_;
   std::string lock_prefix_;
   std::string rate_prefix_;

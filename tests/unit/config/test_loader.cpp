@@ -161,13 +161,19 @@ TEST_CASE("the Redis store: memory.store, REDIS_URL, prefix, timeout, reuse_port
   CHECK_THAT(described, !Catch::Contains("hunter2"));
 }
 
-TEST_CASE("the Redis store: a URL that is not one, and rediss://, stop the start with the reason") {
+TEST_CASE("the Redis store: a URL that is not one stops the start with the reason; rediss:// and its CA file") {
   TempDir dir;
   const std::string bad = config_test::load_error(dir, {}, {{"REDIS_URL", "http://:hunter2-pass@cache"}});
   CHECK_THAT(bad, Catch::Contains("redis://[[user]:password@]host[:port][/db]"));
   CHECK_THAT(bad, !Catch::Contains("hunter2"));
-  const std::string tls = config_test::load_error(dir, {}, {{"REDIS_URL", "rediss://cache"}});
-  CHECK_THAT(tls, Catch::Contains("rediss:// is not supported yet"));
+  CHECK_THAT(config_test::load_error(dir, {}, {{"REDIS_CA_FILE", "no-such-ca.pem"}}),
+             Catch::Contains("REDIS_CA_FILE: expected the path of an existing PEM file"));
+  dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  dir.write("config.toml", "[memory]\nredis_ca_file = \"ca.pem\"\n");
+  const LoadResult r = config_test::load_in(dir, {}, {{"REDIS_URL", "rediss://cache"}});
+  CHECK(r.settings.memory.redis_url == "rediss://cache");
+  REQUIRE(r.settings.memory.redis_ca_file);
+  CHECK(r.settings.memory.redis_ca_file->ends_with("ca.pem"));
   CHECK_THAT(config_test::load_error(dir, {}, {{"CHATRELAY_MEMORY_STORE", "postgres"}}),
              Catch::Contains("one of \"memory\""));
 }

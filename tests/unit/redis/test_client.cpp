@@ -36,7 +36,7 @@ bool wait_connected(asio::io_context& io, Client& c) {
 
 // A server and a client started on it, for the tests that need no other setup.
 struct Started {
-  explicit Started(std::size_t max_in_flight = 4096) : client(io.get_executor(), with_bound(max_in_flight)) {
+  explicit Started(std::size_t max_in_flight = 4096) : client(io, with_bound(max_in_flight)) {
     run_void(io, client.start());
   }
   redis::ClientOptions with_bound(std::size_t max_in_flight) {
@@ -110,16 +110,16 @@ TEST_CASE("client: AUTH with the right password; a wrong or missing one is AuthF
   RedisServer server("s3cret-pass");
   asio::io_context io;
   {
-    Client c(io.get_executor(), options(server.port(), "s3cret-pass"));
+    Client c(io, options(server.port(), "s3cret-pass"));
     run_void(io, c.start());
     CHECK(call(io, c, {"PING"}).text == "PONG");
   }
   {
-    Client c(io.get_executor(), options(server.port(), "wrong"));
+    Client c(io, options(server.port(), "wrong"));
     CHECK_THROWS_AS(run_void(io, c.start()), redis::AuthFailed);
   }
   {
-    Client c(io.get_executor(), options(server.port()));
+    Client c(io, options(server.port()));
     CHECK_THROWS_AS(run_void(io, c.start()), redis::AuthFailed);
   }
 }
@@ -130,10 +130,10 @@ TEST_CASE("client: SELECT from the URL's database") {
   asio::io_context io;
   auto o = options(server.port());
   o.endpoint.db = 3;
-  Client c(io.get_executor(), o);
+  Client c(io, o);
   run_void(io, c.start());
   call(io, c, {"SET", "in3", "x"});
-  Client c0(io.get_executor(), options(server.port()));
+  Client c0(io, options(server.port()));
   run_void(io, c0.start());
   CHECK(call(io, c0, {"GET", "in3"}).is_nil());
   CHECK(call(io, c, {"GET", "in3"}).text == "x");
