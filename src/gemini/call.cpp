@@ -255,19 +255,19 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
       co_return out;
     }
     if (s.status != 0 && h2_body_->status() == 0) h2_body_->set_status(s.status);
-    // Swapped, not moved: both buffers keep their capacity, so a steady stream allocates nothing.
-    h2_chunk_.clear();
-    std::swap(h2_chunk_, s.data);
-    const std::string& data = h2_chunk_;
     if (h2_body_->status() == 0 && (s.ended || s.closed))
       throw std::system_error(asio::error::connection_reset, "HTTP/2 stream ended without a response head");
-    bytes_since_event_ += data.size();
+    const std::size_t n = s.data.size();
+    bytes_since_event_ += n;
     const bool at_end = s.ended;
-    Decoded decoded = h2_body_->feed(data, at_end);
+    Decoded decoded = h2_body_->feed(s.data, at_end);
+    // The decoder copied what it keeps: the stream's one buffer takes the next bytes (keeping its
+    // capacity, so a steady stream allocates nothing) while these events are handed on.
+    s.data.clear();
     co_await hand_on(decoded, sink);
     // Its window opens only now that its bytes were handed on: backpressure reaches Gemini per
     // stream.
-    h2_->consumed(s, data.size());
+    h2_->consumed(s, n);
     if (decoded.done) {
       out.error = std::move(decoded.error);
       co_return out;

@@ -76,7 +76,6 @@ class Call {
   std::shared_ptr<H2Connection> h2_;
   std::shared_ptr<H2Connection::Stream> stream_;
   std::optional<BodyDecoder> h2_body_;
-  std::string h2_chunk_;  // the stream's bytes being handed on; swapped with the stream's buffer
   steady_timer wait_;  // for a connection being dialled by another call
   FailedStep step_ = FailedStep::connect;  // how far the call came, for the wording of a failure
   std::size_t bytes_since_event_ = 0;      // answer bytes since the request or the last event

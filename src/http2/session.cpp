@@ -82,10 +82,9 @@ struct Session::Impl {
                            void* user) {
     auto& self = of(user);
     self.connection_used += len;
-    // Chunks of one stream that follow each other make one event.
-    if (self.events.empty() || self.events.back().kind != Event::Kind::data || self.events.back().stream != id)
-      self.events.push_back(make(Event::Kind::data, id));
-    self.events.back().data.append(reinterpret_cast<const char*>(data), len);
+    // nghttp2 hands DATA payloads on in place, as pointers into the bytes mem_recv was given.
+    self.events.push_back(make(Event::Kind::data, id));
+    self.events.back().data = std::string_view(reinterpret_cast<const char*>(data), len);
     return 0;
   }
 
@@ -165,7 +164,12 @@ Session::Session(Role role, Options options) : impl_(std::make_unique<Impl>()) {
   };
   // ENABLE_PUSH is for clients to send only.
   const std::size_t count = role == Role::client ? 3 : 2;
-  if (nghttp2_submit_settings(impl_->session, NGHTTP2_FLAG_NONE, settings, count) != 0) {
+  // The connection's window opens with a WINDOW_UPDATE after the SETTINGS (RFC 9113 §6.9.2:
+  // SETTINGS change only the streams' windows).
+  if (nghttp2_submit_settings(impl_->session, NGHTTP2_FLAG_NONE, settings, count) != 0 ||
+      nghttp2_session_set_local_window_size(impl_->session, NGHTTP2_FLAG_NONE, 0,
+                                            static_cast<std::int32_t>(std::min<std::uint32_t>(
+                                                options.connection_window_size, NGHTTP2_MAX_WINDOW_SIZE))) != 0) {
     nghttp2_session_del(impl_->session);
     throw std::bad_alloc();
   }
