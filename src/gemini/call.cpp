@@ -33,12 +33,10 @@ Call::Call(Pool& pool, const config::GeminiSettings& settings, EventParser& even
       settings_(settings),
       read_buffer_(read_buffer),
       events_(events),
-      decoder_(events),
       deadline_(pool.executor(), [this] {
         timed_out_ = true;
         cancel();
-      }),
-      wait_(pool.executor()) {}
+      }) {}
 
 Call::~Call() {
   if (stream_) h2_->release(*stream_);
@@ -48,7 +46,7 @@ void Call::cancel() {
   cancelled_ = true;
   if (dial_) dial_->cancel();
   if (conn_) conn_->cancel();
-  wait_.cancel();
+  if (dial_wait_) dial_wait_->cancel();
   if (stream_) stream_->wake.cancel();
 }
 
@@ -66,7 +64,15 @@ awaitable<StreamOutcome> Call::run(const std::string& model, const std::string& 
   std::optional<std::system_error> failure;
   StreamOutcome out;
   try {
-    out = co_await exchange(model, body, sink, waiting);
+    throw_if_cancelled();  // stopped before it began: not even a place at the handshake gate
+    if (pool_.h2_wanted()) h2_ = co_await h2_connection(waiting);
+    // Awaited from here, not from within exchange(): a held stream does not keep the frame of
+    // the path it does not take.
+    // (An if, not ?: with a co_await in each arm, which GCC evaluates wrongly.)
+    if (h2_)
+      out = co_await exchange_h2(model, body, sink, waiting);
+    else
+      out = co_await exchange(model, body, sink, waiting);
   } catch (const std::system_error& e) {
     if (in_consumer_) throw;  // the consumer's write failed: not an upstream error
     failure = e;
@@ -100,17 +106,12 @@ awaitable<StreamOutcome> Call::run(const std::string& model, const std::string& 
 
 awaitable<StreamOutcome> Call::exchange(const std::string& model, const std::string& body, Client::EventSink& sink,
                                         Client::WaitHook*& waiting) {
-  throw_if_cancelled();  // stopped before it began: not even a place at the handshake gate
-  if (pool_.h2_wanted()) {
-    h2_ = co_await h2_connection(waiting);
-    if (h2_) co_return co_await exchange_h2(model, body, sink, waiting);
-  }
   if (!conn_) conn_ = pool_.take_idle();
   reused_ = conn_ != nullptr && !dial_;
   if (!conn_) {
     co_await wait_hook(waiting);
     deadline_.expires_after(seconds_f(settings_.connect_timeout_s));
-    dial_.emplace(pool_);
+    dial_ = std::make_unique<Pool::Dial>(pool_);
     conn_ = co_await dial_->run();
   }
   // From the request to the first event: the response head must arrive within it too, and bytes
@@ -125,19 +126,21 @@ awaitable<StreamOutcome> Call::exchange(const std::string& model, const std::str
   // client woken by that answer would otherwise run first and delay the request.
   co_await wait_hook(waiting);
 
+  decoder_ = std::make_unique<ResponseDecoder>(events_);
   StreamOutcome out;
   for (;;) {
     throw_if_cancelled();
     auto [rec, n] = co_await conn_->read_some(read_buffer_);
     const bool eof = rec == asio::error::eof || rec == tls::Error::truncated;
     if (rec && !eof) throw std::system_error(rec, "read response");
-    if (eof && n == 0 && !decoder_.started()) throw std::system_error(asio::error::eof, "connection closed before any answer");
+    if (eof && n == 0 && !decoder_->started())
+      throw std::system_error(asio::error::eof, "connection closed before any answer");
     bytes_since_event_ += n;
-    Decoded decoded = decoder_.feed(std::string_view(read_buffer_.data(), n), eof);
+    Decoded decoded = decoder_->feed(std::string_view(read_buffer_.data(), n), eof);
     co_await hand_on(decoded, sink);
     if (decoded.done) {
       out.error = std::move(decoded.error);
-      if (decoder_.reusable()) pool_.put_back(std::move(conn_));
+      if (decoder_->reusable()) pool_.put_back(std::move(conn_));
       co_return out;
     }
     if (eof) co_return out;
@@ -194,9 +197,16 @@ awaitable<std::shared_ptr<H2Connection>> Call::h2_connection(Client::WaitHook*& 
   }
   co_await wait_hook(waiting);
   deadline_.expires_after(seconds_f(settings_.connect_timeout_s));
-  // A burst: the connections being dialled will have room for this stream.
+  // A burst: the connections being dialled will have room for this stream. The timer lives in this
+  // frame, which ends with the wait, not in the call held for the whole answer.
+  steady_timer wait(pool_.executor());
+  dial_wait_ = &wait;
+  struct Forget {
+    steady_timer*& at;
+    ~Forget() { at = nullptr; }
+  } forget{dial_wait_};
   while (pool_.h2_room_coming()) {
-    co_await pool_.wait_for_dial(wait_);
+    co_await pool_.wait_for_dial(wait);
     throw_if_cancelled();
     if (auto c = pool_.take_h2()) {
       reused_ = true;
@@ -205,7 +215,7 @@ awaitable<std::shared_ptr<H2Connection>> Call::h2_connection(Client::WaitHook*& 
   }
   if (!pool_.h2_wanted()) co_return nullptr;
   Pool::DialInFlight in_flight(pool_);
-  dial_.emplace(pool_);
+  dial_ = std::make_unique<Pool::Dial>(pool_);
   auto tls = co_await dial_->run();
   if (tls->alpn_protocol() != "h2") {
     pool_.note_h1();
@@ -217,12 +227,9 @@ awaitable<std::shared_ptr<H2Connection>> Call::h2_connection(Client::WaitHook*& 
   co_return c;
 }
 
-awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::string& body,
-                                           Client::EventSink& sink, Client::WaitHook*& waiting) {
-  deadline_.expires_after(seconds_f(settings_.first_byte_timeout_s));
-  connected_ = true;
-  step_ = FailedStep::request;
-  throw_if_cancelled();
+// The headers live only as long as it takes to open the stream, not in the frame of the exchange
+// for the length of the answer.
+std::shared_ptr<H2Connection::Stream> Call::open_stream(const std::string& model, const std::string& body) {
   const Endpoint& endpoint = pool_.endpoint();
   std::vector<http2::Header> headers{{":method", "POST"},
                                      {":scheme", "https"},
@@ -232,8 +239,18 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
                                      {"accept", "text/event-stream"},
                                      {"user-agent", "chatrelay"},
                                      {"x-goog-api-key", settings_.api_key.value_or("")}};
-  stream_ = h2_->open(headers, body);
+  auto stream = h2_->open(headers, body);
   tls::cleanse(headers.back().value.data(), headers.back().value.size());
+  return stream;
+}
+
+awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::string& body,
+                                           Client::EventSink& sink, Client::WaitHook*& waiting) {
+  deadline_.expires_after(seconds_f(settings_.first_byte_timeout_s));
+  connected_ = true;
+  step_ = FailedStep::request;
+  throw_if_cancelled();
+  stream_ = open_stream(model, body);
   if (!stream_) {
     // GOAWAY landed between choosing the connection and opening the stream.
     refused_ = true;
@@ -273,6 +290,12 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
       co_return out;
     }
     if (at_end) co_return out;
+    // Nothing new came while these were handed on: the stream waits, perhaps for long (a slow
+    // answer, thousands held at once), without the room its last bytes needed.
+    if (s.data.empty()) {
+      std::string().swap(s.data);
+      h2_body_->release_buffers();
+    }
   }
 }
 
@@ -314,7 +337,9 @@ UpstreamError Call::timeout_error() const {
     return make_error(ErrorCode::upstream_timeout, "Gemini did not start answering in time. Try again in a moment.",
                       "no event within first_byte_timeout_s=" + seconds_text(settings_.first_byte_timeout_s) +
                           " of the request (" + bytes + " received, response head " +
-                          (decoder_.head_complete() || (h2_body_ && h2_body_->status() != 0) ? "complete)" : "incomplete)"));
+                          ((decoder_ && decoder_->head_complete()) || (h2_body_ && h2_body_->status() != 0)
+                               ? "complete)"
+                               : "incomplete)"));
   return make_error(ErrorCode::upstream_timeout, "Gemini stopped sending in the middle of the answer. Send the message again.",
                     "no event for idle_timeout_s=" + seconds_text(settings_.idle_timeout_s) + " (" + bytes +
                         " without an event since the last one)");

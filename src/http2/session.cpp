@@ -10,6 +10,12 @@
 #include <unordered_map>
 
 namespace chatrelay::http2 {
+namespace {
+
+// The room output() keeps between turns: a turn's usual frames, not a burst's.
+constexpr std::size_t kept_output_bytes = 16 * 1024;
+
+}  // namespace
 
 struct Session::Impl {
   // A body being sent: what is queued, and whether nghttp2 was told to wait for more.
@@ -108,11 +114,14 @@ struct Session::Impl {
     std::memcpy(buf, out.bytes.data() + out.sent, n);
     out.sent += n;
     if (out.sent == out.bytes.size()) {
-      std::string().swap(out.bytes);  // a request body is not held for the rest of its stream
-      out.sent = 0;
       if (out.end) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
-      } else if (n == 0) {
+        self.outgoing.erase(it);  // a request body is not held for the rest of its stream
+        return static_cast<ssize_t>(n);
+      }
+      std::string().swap(out.bytes);
+      out.sent = 0;
+      if (n == 0) {
         out.deferred = true;
         return NGHTTP2_ERR_DEFERRED;
       }
@@ -205,6 +214,8 @@ std::string_view Session::output() {
   // What went out last time may hold a request's credential: not left behind in the buffer.
   std::fill(gathered.begin(), gathered.end(), '\0');
   gathered.clear();
+  // A burst's frames (a hundred requests at once) are not kept room for by an idle connection.
+  if (gathered.capacity() > kept_output_bytes) std::string().swap(gathered);
   for (;;) {
     const std::uint8_t* data = nullptr;
     const auto n = nghttp2_session_mem_send(impl_->session, &data);
