@@ -26,6 +26,12 @@ std::string seconds_text(double s) {
   return ec == std::errc() ? std::string(buf, end) : std::to_string(s);
 }
 
+StreamOutcome ended_by(std::optional<UpstreamError> error) {
+  StreamOutcome out;
+  out.error = std::move(error);
+  return out;
+}
+
 }  // namespace
 
 Call::Call(Pool& pool, const config::GeminiSettings& settings, EventParser& events, std::span<char> read_buffer)
@@ -222,7 +228,7 @@ awaitable<std::shared_ptr<H2Connection>> Call::h2_connection(Client::WaitHook*& 
     conn_ = std::move(tls);
     co_return nullptr;
   }
-  auto c = std::make_shared<H2Connection>(std::move(tls), pool_.h2_shared());
+  auto c = std::make_shared<H2Connection>(std::move(tls), pool_.h2_shared(), read_buffer_);
   in_flight.hand_over(c);
   co_return c;
 }
@@ -260,16 +266,16 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
   co_await wait_hook(waiting);
 
   h2_body_.emplace(events_);
-  StreamOutcome out;
+  // (No outcome is kept in this frame while the stream waits: one is made as it ends.)
   for (;;) {
     co_await wait_stream();
     auto& s = *stream_;
     if (broken_framing(s)) {
       // As invalid HTTP/1.1 framing is (response_decoder.cpp): the answer is cut short.
-      out.error = make_error(ErrorCode::upstream_protocol, "Gemini's answer is not valid HTTP; it was cut short.",
-                             "invalid HTTP/2 from Gemini: " +
-                                 std::string(s.failure ? "connection" : "stream") + " ended with PROTOCOL_ERROR");
-      co_return out;
+      co_return ended_by(make_error(ErrorCode::upstream_protocol,
+                                    "Gemini's answer is not valid HTTP; it was cut short.",
+                                    "invalid HTTP/2 from Gemini: " + std::string(s.failure ? "connection" : "stream") +
+                                        " ended with PROTOCOL_ERROR"));
     }
     if (s.status != 0 && h2_body_->status() == 0) h2_body_->set_status(s.status);
     if (h2_body_->status() == 0 && (s.ended || s.closed))
@@ -285,11 +291,8 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
     // Its window opens only now that its bytes were handed on: backpressure reaches Gemini per
     // stream.
     h2_->consumed(s, n);
-    if (decoded.done) {
-      out.error = std::move(decoded.error);
-      co_return out;
-    }
-    if (at_end) co_return out;
+    if (decoded.done) co_return ended_by(std::move(decoded.error));
+    if (at_end) co_return StreamOutcome{};
     // Nothing new came while these were handed on: the stream waits, perhaps for long (a slow
     // answer, thousands held at once), without the room its last bytes needed.
     if (s.data.empty()) {

@@ -75,6 +75,16 @@ class SlotGuard {
   asio::cancellation_slot slot_;
 };
 
+// The wait before a retry, in a frame of its own: its timer is not kept in the frame of stream()
+// for the whole length of an answer.
+awaitable<void> wait_before_retry(asio::io_context& io, std::chrono::milliseconds delay, StopTarget& target) {
+  asio::steady_timer wait(io, delay);
+  target.current = [&wait] { wait.cancel(); };
+  auto [ec] = co_await wait.async_wait(use_tuple);
+  target.current = nullptr;
+  if (ec && !target.requested) throw std::system_error(ec, "retry wait");
+}
+
 }  // namespace
 
 Client::Client(asio::io_context& io, const config::GeminiSettings& settings)
@@ -130,11 +140,7 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, std::string bo
                                        log::kv("attempt", attempt + 1),
                                        log::kv("delay_ms", static_cast<std::int64_t>(delay->count())),
                                        log::kv("detail", out.error->detail)});
-    asio::steady_timer wait(impl.io, *delay);
-    target.current = [&wait] { wait.cancel(); };
-    auto [ec] = co_await wait.async_wait(use_tuple);
-    target.current = nullptr;
-    if (ec && !target.requested) throw std::system_error(ec, "retry wait");
+    co_await wait_before_retry(impl.io, *delay, target);
   }
 }
 

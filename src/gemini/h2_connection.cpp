@@ -23,8 +23,10 @@ constexpr std::size_t turn_bytes = 64 * 1024;
 
 }  // namespace
 
-H2Connection::H2Connection(std::unique_ptr<tls::ClientStream> conn, std::shared_ptr<Shared> shared)
+H2Connection::H2Connection(std::unique_ptr<tls::ClientStream> conn, std::shared_ptr<Shared> shared,
+                           std::span<char> read_buffer)
     : conn_(std::move(conn)),
+      read_buffer_(read_buffer),
       session_(http2::Session::Role::client, {.initial_window_size = stream_window,
                                               .connection_window_size = connection_window,
                                               .manual_stream_windows = true}),
@@ -132,12 +134,11 @@ void H2Connection::fail(std::error_code ec) {
 
 // `keep` holds the connection for as long as the loop runs.
 awaitable<void> H2Connection::read_loop([[maybe_unused]] std::shared_ptr<H2Connection> keep) {
-  std::array<char, 16 * 1024> buf;
   std::size_t since_turn = 0;
   while (!dead_) {
-    auto [ec, n] = co_await conn_->read_some(buf);
+    auto [ec, n] = co_await conn_->read_some(read_buffer_);
     if (dead_) break;
-    if (n > 0) handle(session_.feed(std::string_view(buf.data(), n)));
+    if (n > 0) handle(session_.feed(std::string_view(read_buffer_.data(), n)));
     if (ec) {
       fail(ec == asio::error::eof ? std::error_code(asio::error::eof) : std::error_code(ec));
       break;
