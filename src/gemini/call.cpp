@@ -26,6 +26,9 @@ std::string seconds_text(double s) {
   return ec == std::errc() ? std::string(buf, end) : std::to_string(s);
 }
 
+// How long a stream waits for its next bytes before it gives back the room of its buffers.
+constexpr std::chrono::milliseconds quiet_after(100);
+
 StreamOutcome ended_by(std::optional<UpstreamError> error) {
   StreamOutcome out;
   out.error = std::move(error);
@@ -293,17 +296,12 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
     h2_->consumed(s, n);
     if (decoded.done) co_return ended_by(std::move(decoded.error));
     if (at_end) co_return StreamOutcome{};
-    // Nothing new came while these were handed on: the stream waits, perhaps for long (a slow
-    // answer, thousands held at once), without the room its last bytes needed.
-    if (s.data.empty()) {
-      std::string().swap(s.data);
-      h2_body_->release_buffers();
-    }
   }
 }
 
 awaitable<void> Call::wait_stream() {
   auto& s = *stream_;
+  bool released = false;
   for (;;) {
     throw_if_cancelled();
     if (broken_framing(s)) co_return;
@@ -317,8 +315,20 @@ awaitable<void> Call::wait_stream() {
     if (s.closed)
       throw std::system_error(asio::error::connection_reset,
                               "HTTP/2 stream reset by Gemini (error code " + std::to_string(s.code) + ")");
-    s.wake.expires_at(steady_timer::time_point::max());
-    co_await s.wake.async_wait(use_tuple);
+    // A stream quiet for a moment may stay so for long (a slow answer, thousands held at once):
+    // it waits on without the room its last bytes needed. One whose bytes keep coming keeps it,
+    // and allocates nothing per read.
+    if (released) {
+      s.wake.expires_at(steady_timer::time_point::max());
+    } else {
+      s.wake.expires_after(quiet_after);
+    }
+    const auto [ec] = co_await s.wake.async_wait(use_tuple);
+    if (!ec && !released && s.data.empty()) {  // (its bytes may have come as it expired)
+      std::string().swap(s.data);
+      h2_body_->release_buffers();
+      released = true;
+    }
   }
 }
 
