@@ -183,7 +183,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
   StreamHead head(ex, turn->session_id);
   StreamGauge gauge;
   auto& m = metrics::registry();
-  const auto built = co_await store::attempt(build(*turn));
+  auto built = co_await store::attempt(build(*turn));
   if (const auto* failure = std::get_if<store::Failure>(&built)) {
     co_await end_unavailable(ex, head, "read", failure->reason);
     gauge.ended(m.streams_error);
@@ -198,7 +198,7 @@ awaitable<void> StreamHandler::operator()(http::Exchange& ex) {
     co_return;
   }
   Answer answer(settings_.gemini.include_thoughts);
-  const CallEnd end = co_await relay(ex, std::get<std::string>(built), answer, head);
+  const CallEnd end = co_await relay(ex, std::move(std::get<std::string>(built)), answer, head);
   const bool completed = co_await finish(ex, *turn, answer, end, head);
   gauge.ended(completed ? m.streams_complete : m.streams_error);
 }
@@ -261,7 +261,7 @@ awaitable<std::string> StreamHandler::build(Admitted& turn) const {
   co_return std::move(builder).finish(options_, turn.chat.system);
 }
 
-awaitable<CallEnd> StreamHandler::relay(http::Exchange& ex, const std::string& body, Answer& answer, StreamHead& head) {
+awaitable<CallEnd> StreamHandler::relay(http::Exchange& ex, std::string body, Answer& answer, StreamHead& head) {
   auto& m = metrics::registry();
   const auto call_start = clock::now();
   std::optional<clock::time_point> first_event;
@@ -292,7 +292,8 @@ awaitable<CallEnd> StreamHandler::relay(http::Exchange& ex, const std::string& b
   }
   gemini::StreamOutcome outcome;
   try {
-    outcome = co_await client_.stream(settings_.gemini.model, body, sink, ex.request_id(), ex.forced_end_slot(),
+    outcome = co_await client_.stream(settings_.gemini.model, std::move(body), sink, ex.request_id(),
+                                      ex.forced_end_slot(),
                                       [&head] { return head.send(); });
   } catch (const AnswerTooLarge&) {
     end.too_large = true;  // the upstream call is closed already: its frame is gone

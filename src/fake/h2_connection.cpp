@@ -106,7 +106,7 @@ void H2Connection::on_event(const http2::Event& e) {
       break;
     }
     case Kind::data:
-      if (auto it = streams_.find(e.stream); it != streams_.end()) it->second->body += e.data;
+      if (auto it = streams_.find(e.stream); it != streams_.end()) it->second->body.append(e.data);
       break;
     case Kind::end_stream:
       start(e.stream);

@@ -26,6 +26,15 @@ std::string seconds_text(double s) {
   return ec == std::errc() ? std::string(buf, end) : std::to_string(s);
 }
 
+// How long a stream waits for its next bytes before it gives back the room of its buffers.
+constexpr std::chrono::milliseconds quiet_after(100);
+
+StreamOutcome ended_by(std::optional<UpstreamError> error) {
+  StreamOutcome out;
+  out.error = std::move(error);
+  return out;
+}
+
 }  // namespace
 
 Call::Call(Pool& pool, const config::GeminiSettings& settings, EventParser& events, std::span<char> read_buffer)
@@ -33,12 +42,10 @@ Call::Call(Pool& pool, const config::GeminiSettings& settings, EventParser& even
       settings_(settings),
       read_buffer_(read_buffer),
       events_(events),
-      decoder_(events),
       deadline_(pool.executor(), [this] {
         timed_out_ = true;
         cancel();
-      }),
-      wait_(pool.executor()) {}
+      }) {}
 
 Call::~Call() {
   if (stream_) h2_->release(*stream_);
@@ -48,7 +55,7 @@ void Call::cancel() {
   cancelled_ = true;
   if (dial_) dial_->cancel();
   if (conn_) conn_->cancel();
-  wait_.cancel();
+  if (dial_wait_) dial_wait_->cancel();
   if (stream_) stream_->wake.cancel();
 }
 
@@ -66,7 +73,15 @@ awaitable<StreamOutcome> Call::run(const std::string& model, const std::string& 
   std::optional<std::system_error> failure;
   StreamOutcome out;
   try {
-    out = co_await exchange(model, body, sink, waiting);
+    throw_if_cancelled();  // stopped before it began: not even a place at the handshake gate
+    if (pool_.h2_wanted()) h2_ = co_await h2_connection(waiting);
+    // Awaited from here, not from within exchange(): a held stream does not keep the frame of
+    // the path it does not take.
+    // (An if, not ?: with a co_await in each arm, which GCC evaluates wrongly.)
+    if (h2_)
+      out = co_await exchange_h2(model, body, sink, waiting);
+    else
+      out = co_await exchange(model, body, sink, waiting);
   } catch (const std::system_error& e) {
     if (in_consumer_) throw;  // the consumer's write failed: not an upstream error
     failure = e;
@@ -100,17 +115,12 @@ awaitable<StreamOutcome> Call::run(const std::string& model, const std::string& 
 
 awaitable<StreamOutcome> Call::exchange(const std::string& model, const std::string& body, Client::EventSink& sink,
                                         Client::WaitHook*& waiting) {
-  throw_if_cancelled();  // stopped before it began: not even a place at the handshake gate
-  if (pool_.h2_wanted()) {
-    h2_ = co_await h2_connection(waiting);
-    if (h2_) co_return co_await exchange_h2(model, body, sink, waiting);
-  }
   if (!conn_) conn_ = pool_.take_idle();
   reused_ = conn_ != nullptr && !dial_;
   if (!conn_) {
     co_await wait_hook(waiting);
     deadline_.expires_after(seconds_f(settings_.connect_timeout_s));
-    dial_.emplace(pool_);
+    dial_ = std::make_unique<Pool::Dial>(pool_);
     conn_ = co_await dial_->run();
   }
   // From the request to the first event: the response head must arrive within it too, and bytes
@@ -125,19 +135,21 @@ awaitable<StreamOutcome> Call::exchange(const std::string& model, const std::str
   // client woken by that answer would otherwise run first and delay the request.
   co_await wait_hook(waiting);
 
+  decoder_ = std::make_unique<ResponseDecoder>(events_);
   StreamOutcome out;
   for (;;) {
     throw_if_cancelled();
     auto [rec, n] = co_await conn_->read_some(read_buffer_);
     const bool eof = rec == asio::error::eof || rec == tls::Error::truncated;
     if (rec && !eof) throw std::system_error(rec, "read response");
-    if (eof && n == 0 && !decoder_.started()) throw std::system_error(asio::error::eof, "connection closed before any answer");
+    if (eof && n == 0 && !decoder_->started())
+      throw std::system_error(asio::error::eof, "connection closed before any answer");
     bytes_since_event_ += n;
-    Decoded decoded = decoder_.feed(std::string_view(read_buffer_.data(), n), eof);
+    Decoded decoded = decoder_->feed(std::string_view(read_buffer_.data(), n), eof);
     co_await hand_on(decoded, sink);
     if (decoded.done) {
       out.error = std::move(decoded.error);
-      if (decoder_.reusable()) pool_.put_back(std::move(conn_));
+      if (decoder_->reusable()) pool_.put_back(std::move(conn_));
       co_return out;
     }
     if (eof) co_return out;
@@ -194,9 +206,16 @@ awaitable<std::shared_ptr<H2Connection>> Call::h2_connection(Client::WaitHook*& 
   }
   co_await wait_hook(waiting);
   deadline_.expires_after(seconds_f(settings_.connect_timeout_s));
-  // A burst: the connections being dialled will have room for this stream.
+  // A burst: the connections being dialled will have room for this stream. The timer lives in this
+  // frame, which ends with the wait, not in the call held for the whole answer.
+  steady_timer wait(pool_.executor());
+  dial_wait_ = &wait;
+  struct Forget {
+    steady_timer*& at;
+    ~Forget() { at = nullptr; }
+  } forget{dial_wait_};
   while (pool_.h2_room_coming()) {
-    co_await pool_.wait_for_dial(wait_);
+    co_await pool_.wait_for_dial(wait);
     throw_if_cancelled();
     if (auto c = pool_.take_h2()) {
       reused_ = true;
@@ -205,24 +224,21 @@ awaitable<std::shared_ptr<H2Connection>> Call::h2_connection(Client::WaitHook*& 
   }
   if (!pool_.h2_wanted()) co_return nullptr;
   Pool::DialInFlight in_flight(pool_);
-  dial_.emplace(pool_);
+  dial_ = std::make_unique<Pool::Dial>(pool_);
   auto tls = co_await dial_->run();
   if (tls->alpn_protocol() != "h2") {
     pool_.note_h1();
     conn_ = std::move(tls);
     co_return nullptr;
   }
-  auto c = std::make_shared<H2Connection>(std::move(tls), pool_.h2_shared());
+  auto c = std::make_shared<H2Connection>(std::move(tls), pool_.h2_shared(), read_buffer_);
   in_flight.hand_over(c);
   co_return c;
 }
 
-awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::string& body,
-                                           Client::EventSink& sink, Client::WaitHook*& waiting) {
-  deadline_.expires_after(seconds_f(settings_.first_byte_timeout_s));
-  connected_ = true;
-  step_ = FailedStep::request;
-  throw_if_cancelled();
+// The headers live only as long as it takes to open the stream, not in the frame of the exchange
+// for the length of the answer.
+std::shared_ptr<H2Connection::Stream> Call::open_stream(const std::string& model, const std::string& body) {
   const Endpoint& endpoint = pool_.endpoint();
   std::vector<http2::Header> headers{{":method", "POST"},
                                      {":scheme", "https"},
@@ -232,8 +248,18 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
                                      {"accept", "text/event-stream"},
                                      {"user-agent", "chatrelay"},
                                      {"x-goog-api-key", settings_.api_key.value_or("")}};
-  stream_ = h2_->open(headers, body);
+  auto stream = h2_->open(headers, body);
   tls::cleanse(headers.back().value.data(), headers.back().value.size());
+  return stream;
+}
+
+awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::string& body,
+                                           Client::EventSink& sink, Client::WaitHook*& waiting) {
+  deadline_.expires_after(seconds_f(settings_.first_byte_timeout_s));
+  connected_ = true;
+  step_ = FailedStep::request;
+  throw_if_cancelled();
+  stream_ = open_stream(model, body);
   if (!stream_) {
     // GOAWAY landed between choosing the connection and opening the stream.
     refused_ = true;
@@ -243,41 +269,39 @@ awaitable<StreamOutcome> Call::exchange_h2(const std::string& model, const std::
   co_await wait_hook(waiting);
 
   h2_body_.emplace(events_);
-  StreamOutcome out;
+  // (No outcome is kept in this frame while the stream waits: one is made as it ends.)
   for (;;) {
     co_await wait_stream();
     auto& s = *stream_;
     if (broken_framing(s)) {
       // As invalid HTTP/1.1 framing is (response_decoder.cpp): the answer is cut short.
-      out.error = make_error(ErrorCode::upstream_protocol, "Gemini's answer is not valid HTTP; it was cut short.",
-                             "invalid HTTP/2 from Gemini: " +
-                                 std::string(s.failure ? "connection" : "stream") + " ended with PROTOCOL_ERROR");
-      co_return out;
+      co_return ended_by(make_error(ErrorCode::upstream_protocol,
+                                    "Gemini's answer is not valid HTTP; it was cut short.",
+                                    "invalid HTTP/2 from Gemini: " + std::string(s.failure ? "connection" : "stream") +
+                                        " ended with PROTOCOL_ERROR"));
     }
     if (s.status != 0 && h2_body_->status() == 0) h2_body_->set_status(s.status);
-    // Swapped, not moved: both buffers keep their capacity, so a steady stream allocates nothing.
-    h2_chunk_.clear();
-    std::swap(h2_chunk_, s.data);
-    const std::string& data = h2_chunk_;
     if (h2_body_->status() == 0 && (s.ended || s.closed))
       throw std::system_error(asio::error::connection_reset, "HTTP/2 stream ended without a response head");
-    bytes_since_event_ += data.size();
+    const std::size_t n = s.data.size();
+    bytes_since_event_ += n;
     const bool at_end = s.ended;
-    Decoded decoded = h2_body_->feed(data, at_end);
+    Decoded decoded = h2_body_->feed(s.data, at_end);
+    // The decoder copied what it keeps: the stream's one buffer takes the next bytes (keeping its
+    // capacity, so a steady stream allocates nothing) while these events are handed on.
+    s.data.clear();
     co_await hand_on(decoded, sink);
     // Its window opens only now that its bytes were handed on: backpressure reaches Gemini per
     // stream.
-    h2_->consumed(s, data.size());
-    if (decoded.done) {
-      out.error = std::move(decoded.error);
-      co_return out;
-    }
-    if (at_end) co_return out;
+    h2_->consumed(s, n);
+    if (decoded.done) co_return ended_by(std::move(decoded.error));
+    if (at_end) co_return StreamOutcome{};
   }
 }
 
 awaitable<void> Call::wait_stream() {
   auto& s = *stream_;
+  bool released = false;
   for (;;) {
     throw_if_cancelled();
     if (broken_framing(s)) co_return;
@@ -291,8 +315,20 @@ awaitable<void> Call::wait_stream() {
     if (s.closed)
       throw std::system_error(asio::error::connection_reset,
                               "HTTP/2 stream reset by Gemini (error code " + std::to_string(s.code) + ")");
-    s.wake.expires_at(steady_timer::time_point::max());
-    co_await s.wake.async_wait(use_tuple);
+    // A stream quiet for a moment may stay so for long (a slow answer, thousands held at once):
+    // it waits on without the room its last bytes needed. One whose bytes keep coming keeps it,
+    // and allocates nothing per read.
+    if (released) {
+      s.wake.expires_at(steady_timer::time_point::max());
+    } else {
+      s.wake.expires_after(quiet_after);
+    }
+    const auto [ec] = co_await s.wake.async_wait(use_tuple);
+    if (!ec && !released && s.data.empty()) {  // (its bytes may have come as it expired)
+      std::string().swap(s.data);
+      h2_body_->release_buffers();
+      released = true;
+    }
   }
 }
 
@@ -314,7 +350,9 @@ UpstreamError Call::timeout_error() const {
     return make_error(ErrorCode::upstream_timeout, "Gemini did not start answering in time. Try again in a moment.",
                       "no event within first_byte_timeout_s=" + seconds_text(settings_.first_byte_timeout_s) +
                           " of the request (" + bytes + " received, response head " +
-                          (decoder_.head_complete() || (h2_body_ && h2_body_->status() != 0) ? "complete)" : "incomplete)"));
+                          ((decoder_ && decoder_->head_complete()) || (h2_body_ && h2_body_->status() != 0)
+                               ? "complete)"
+                               : "incomplete)"));
   return make_error(ErrorCode::upstream_timeout, "Gemini stopped sending in the middle of the answer. Send the message again.",
                     "no event for idle_timeout_s=" + seconds_text(settings_.idle_timeout_s) + " (" + bytes +
                         " without an event since the last one)");

@@ -51,13 +51,17 @@ class Call {
   // not wanted.
   awaitable<std::shared_ptr<H2Connection>> h2_connection(Client::WaitHook*& waiting);
   // The exchange as one stream of an HTTP/2 connection.
+  // Opens the call's stream on h2_; null when the connection takes no more.
+  std::shared_ptr<H2Connection::Stream> open_stream(const std::string& model, const std::string& body);
   awaitable<StreamOutcome> exchange_h2(const std::string& model, const std::string& body, Client::EventSink& sink,
                                        Client::WaitHook*& waiting);
   // Whatever arrives next on the stream (or a failure); throws std::system_error.
   awaitable<void> wait_stream();
   // Gemini reset the stream (or the connection) for broken HTTP/2 framing.
   static bool broken_framing(const H2Connection::Stream& s);
-  bool answer_started() const { return decoder_.started() || (h2_body_ && h2_body_->status() != 0); }
+  bool answer_started() const {
+    return (decoder_ && decoder_->started()) || (h2_body_ && h2_body_->status() != 0);
+  }
   // Runs the caller's hook the first time the call is about to wait (then forgets it).
   awaitable<void> wait_hook(Client::WaitHook*& waiting);
   // Cancels whatever step is pending, and every later one.
@@ -69,15 +73,14 @@ class Call {
   const config::GeminiSettings& settings_;
   std::span<char> read_buffer_;
   EventParser& events_;
-  ResponseDecoder decoder_;
+  std::unique_ptr<ResponseDecoder> decoder_;  // HTTP/1.1 only: made when the request went out
   Deadline deadline_;
-  std::optional<Pool::Dial> dial_;  // while connecting
+  std::unique_ptr<Pool::Dial> dial_;  // while connecting (and after, for what it reports)
   std::unique_ptr<tls::ClientStream> conn_;
   std::shared_ptr<H2Connection> h2_;
   std::shared_ptr<H2Connection::Stream> stream_;
   std::optional<BodyDecoder> h2_body_;
-  std::string h2_chunk_;  // the stream's bytes being handed on; swapped with the stream's buffer
-  steady_timer wait_;  // for a connection being dialled by another call
+  steady_timer* dial_wait_ = nullptr;  // while waiting for a connection another call is dialling
   FailedStep step_ = FailedStep::connect;  // how far the call came, for the wording of a failure
   std::size_t bytes_since_event_ = 0;      // answer bytes since the request or the last event
   bool reused_ = false;

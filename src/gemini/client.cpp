@@ -75,6 +75,16 @@ class SlotGuard {
   asio::cancellation_slot slot_;
 };
 
+// The wait before a retry, in a frame of its own: its timer is not kept in the frame of stream()
+// for the whole length of an answer.
+awaitable<void> wait_before_retry(asio::io_context& io, std::chrono::milliseconds delay, StopTarget& target) {
+  asio::steady_timer wait(io, delay);
+  target.current = [&wait] { wait.cancel(); };
+  auto [ec] = co_await wait.async_wait(use_tuple);
+  target.current = nullptr;
+  if (ec && !target.requested) throw std::system_error(ec, "retry wait");
+}
+
 }  // namespace
 
 Client::Client(asio::io_context& io, const config::GeminiSettings& settings)
@@ -82,9 +92,14 @@ Client::Client(asio::io_context& io, const config::GeminiSettings& settings)
 
 Client::~Client() = default;
 
-awaitable<StreamOutcome> Client::stream(const std::string& model, const std::string& body, EventSink sink,
+awaitable<StreamOutcome> Client::stream(const std::string& model, std::string body, EventSink sink,
                                         std::string_view request_id, asio::cancellation_slot stop, WaitHook waiting) {
   auto& impl = *impl_;
+  // An attempt follows only one that handed on no event; after one, the body is not sent again.
+  EventSink forward = [&body, &sink](std::span<const EventData> events) {
+    if (body.capacity() > 0) std::string().swap(body);
+    return sink(events);
+  };
   StopTarget target;
   SlotGuard guard(stop, target);
   WaitHook* pending_hook = waiting ? &waiting : nullptr;
@@ -99,11 +114,14 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
     {
       Call call(impl.pool, impl.settings, impl.events, impl.read_buffer);
       target.current = [&call] { call.stop(); };
-      out = co_await call.run(model, body, sink, pending_hook);
+      out = co_await call.run(model, body, forward, pending_hook);
       target.current = nullptr;
       // A pooled connection the server had already closed: once, a fresh one, not counted. An
-      // HTTP/2 stream Gemini refused unprocessed (GOAWAY): sent again, a few times, not counted.
-      if (out.error && ((call.stale_connection() && stale++ == 0) || (call.refused() && refused++ < max_refusals))) {
+      // HTTP/2 stream Gemini refused unprocessed (GOAWAY): sent again, a few times, not counted
+      // (unless it had answered: what was handed on would be handed on twice).
+      const bool refused_unanswered = call.refused() && !out.any_event;
+      if (out.error && ((call.stale_connection() && stale++ == 0) ||
+                        (refused_unanswered && refused++ < max_refusals))) {
         --attempt;
         continue;
       }
@@ -122,11 +140,7 @@ awaitable<StreamOutcome> Client::stream(const std::string& model, const std::str
                                        log::kv("attempt", attempt + 1),
                                        log::kv("delay_ms", static_cast<std::int64_t>(delay->count())),
                                        log::kv("detail", out.error->detail)});
-    asio::steady_timer wait(impl.io, *delay);
-    target.current = [&wait] { wait.cancel(); };
-    auto [ec] = co_await wait.async_wait(use_tuple);
-    target.current = nullptr;
-    if (ec && !target.requested) throw std::system_error(ec, "retry wait");
+    co_await wait_before_retry(impl.io, *delay, target);
   }
 }
 

@@ -7,10 +7,29 @@
 #include "chatrelay/core/metrics.hpp"
 
 namespace chatrelay::gemini {
+namespace {
 
-H2Connection::H2Connection(std::unique_ptr<tls::ClientStream> conn, std::shared_ptr<Shared> shared)
+// A stream's receive window opens only as its call hands its bytes on (DESIGN.md §3): it bounds
+// what a slow reader leaves buffered here. 256 KiB holds a long answer whole (a 200-event answer
+// is ~66 KB of SSE), so a stream whose reader keeps up never waits for its WINDOW_UPDATE, which
+// on a busy connection queues behind every other stream's bytes.
+constexpr std::uint32_t stream_window = 256 * 1024;
+// The connection's window is opened as bytes arrive, so it bounds nothing the streams' windows do
+// not; at 64 KiB it would make every stream wait for the connection's WINDOW_UPDATE. 16 MiB
+// covers the windows of 64 streams in full.
+constexpr std::uint32_t connection_window = 16 * 1024 * 1024;
+// Bytes the read loop takes in before the calls it woke get their turn.
+constexpr std::size_t turn_bytes = 64 * 1024;
+
+}  // namespace
+
+H2Connection::H2Connection(std::unique_ptr<tls::ClientStream> conn, std::shared_ptr<Shared> shared,
+                           std::span<char> read_buffer)
     : conn_(std::move(conn)),
-      session_(http2::Session::Role::client, {.manual_stream_windows = true}),
+      read_buffer_(read_buffer),
+      session_(http2::Session::Role::client, {.initial_window_size = stream_window,
+                                              .connection_window_size = connection_window,
+                                              .manual_stream_windows = true}),
       write_wake_(conn_->socket().get_executor()),
       shared_(std::move(shared)) {
   ++metrics::registry().upstream_h2_connections;
@@ -115,14 +134,23 @@ void H2Connection::fail(std::error_code ec) {
 
 // `keep` holds the connection for as long as the loop runs.
 awaitable<void> H2Connection::read_loop([[maybe_unused]] std::shared_ptr<H2Connection> keep) {
-  std::array<char, 16 * 1024> buf;
+  std::size_t since_turn = 0;
   while (!dead_) {
-    auto [ec, n] = co_await conn_->read_some(buf);
+    auto [ec, n] = co_await conn_->read_some(read_buffer_);
     if (dead_) break;
-    if (n > 0) handle(session_.feed(std::string_view(buf.data(), n)));
+    if (n > 0) handle(session_.feed(std::string_view(read_buffer_.data(), n)));
     if (ec) {
       fail(ec == asio::error::eof ? std::error_code(asio::error::eof) : std::error_code(ec));
       break;
+    }
+    // A read that finds bytes waiting completes without a turn of the loop (tls::ClientStream):
+    // on a busy connection the calls woken would not run until the socket ran dry, each then
+    // with its whole window's bytes at once. Every 64 KiB (a few records), they run: each hands
+    // on what came for it in one piece instead of one per record (a frame's bytes straddle two).
+    since_turn += n;
+    if (since_turn >= turn_bytes) {
+      since_turn = 0;
+      co_await asio::post(conn_->socket().get_executor(), asio::use_awaitable);
     }
   }
   write_wake_.cancel();
@@ -170,7 +198,7 @@ void H2Connection::handle(const http2::Session::Fed& fed) {
             std::from_chars(h.value.data(), h.value.data() + h.value.size(), s.status);
         }
         break;
-      case Kind::data: s.data += e.data; break;
+      case Kind::data: s.data.append(e.data); break;
       case Kind::end_stream: s.ended = true; break;
       case Kind::closed:
         s.closed = true;

@@ -45,7 +45,9 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   // A connection whose last stream ends stays open for the next ones only when it is the only
   // idle one, nothing is shutting down, and that stream ended cleanly (as HTTP/1.1 keeps only
   // connections whose answer was read whole, DESIGN.md §3).
-  H2Connection(std::unique_ptr<tls::ClientStream> conn, std::shared_ptr<Shared> shared);
+  // `read_buffer` is shared with every call on the loop, as Call's is: what is read into it is
+  // fed to the session before the read loop next suspends.
+  H2Connection(std::unique_ptr<tls::ClientStream> conn, std::shared_ptr<Shared> shared, std::span<char> read_buffer);
   ~H2Connection();
   H2Connection(const H2Connection&) = delete;
   H2Connection& operator=(const H2Connection&) = delete;
@@ -88,6 +90,7 @@ class H2Connection : public std::enable_shared_from_this<H2Connection> {
   void call_ready();
 
   std::unique_ptr<tls::ClientStream> conn_;
+  std::span<char> read_buffer_;
   http2::Session session_;
   std::map<std::int32_t, std::shared_ptr<Stream>> streams_;
   steady_timer write_wake_;

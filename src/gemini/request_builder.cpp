@@ -84,6 +84,9 @@ std::string RequestBodyBuilder::finish(const GenerationOptions& options, std::sp
     body_.append(R"(,"generationConfig":)").append(config);
   }
   body_.push_back('}');
+  // The body is kept for the whole answer (a retry sends it again): its exact size, not the
+  // room reserved while building it.
+  body_.shrink_to_fit();
   return std::move(body_);
 }
 

@@ -18,6 +18,11 @@ UpstreamError protocol_error(std::string message, std::string detail) {
 
 }  // namespace
 
+void BodyDecoder::release_buffers() {
+  std::vector<EventData>().swap(batch_);
+  sse_.release_buffers();
+}
+
 Decoded BodyDecoder::feed(std::string_view body, bool at_end) {
   Decoded out;
   if (status_ != 200) {

@@ -43,6 +43,11 @@ void SseDecoder::reset() {
   too_large_ = false;
 }
 
+void SseDecoder::release_buffers() {
+  for (std::string* s : {&line_, &data_, &raw_})
+    if (s->empty()) std::string().swap(*s);
+}
+
 std::string_view SseDecoder::event_view() const {
   return ready_ == Block::data ? std::string_view(data_) : std::string_view(raw_);
 }

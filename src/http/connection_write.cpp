@@ -115,6 +115,9 @@ awaitable<void> Connection::start_stream(int status, std::string_view content_ty
   responded_ = true;
   asio::const_buffer b(out_.data(), out_.size());
   co_await write_now(&b, 1);  // the upstream call comes next, not a read
+  // A stream can be held open for long, thousands at once: its head's room is not kept for the
+  // next answer on the connection.
+  std::string().swap(out_);
 }
 
 namespace {

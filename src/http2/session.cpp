@@ -10,6 +10,12 @@
 #include <unordered_map>
 
 namespace chatrelay::http2 {
+namespace {
+
+// The room output() keeps between turns: a turn's usual frames, not a burst's.
+constexpr std::size_t kept_output_bytes = 16 * 1024;
+
+}  // namespace
 
 struct Session::Impl {
   // A body being sent: what is queued, and whether nghttp2 was told to wait for more.
@@ -82,10 +88,9 @@ struct Session::Impl {
                            void* user) {
     auto& self = of(user);
     self.connection_used += len;
-    // Chunks of one stream that follow each other make one event.
-    if (self.events.empty() || self.events.back().kind != Event::Kind::data || self.events.back().stream != id)
-      self.events.push_back(make(Event::Kind::data, id));
-    self.events.back().data.append(reinterpret_cast<const char*>(data), len);
+    // nghttp2 hands DATA payloads on in place, as pointers into the bytes mem_recv was given.
+    self.events.push_back(make(Event::Kind::data, id));
+    self.events.back().data = std::string_view(reinterpret_cast<const char*>(data), len);
     return 0;
   }
 
@@ -109,11 +114,14 @@ struct Session::Impl {
     std::memcpy(buf, out.bytes.data() + out.sent, n);
     out.sent += n;
     if (out.sent == out.bytes.size()) {
-      std::string().swap(out.bytes);  // a request body is not held for the rest of its stream
-      out.sent = 0;
       if (out.end) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
-      } else if (n == 0) {
+        self.outgoing.erase(it);  // a request body is not held for the rest of its stream
+        return static_cast<ssize_t>(n);
+      }
+      std::string().swap(out.bytes);
+      out.sent = 0;
+      if (n == 0) {
         out.deferred = true;
         return NGHTTP2_ERR_DEFERRED;
       }
@@ -165,7 +173,12 @@ Session::Session(Role role, Options options) : impl_(std::make_unique<Impl>()) {
   };
   // ENABLE_PUSH is for clients to send only.
   const std::size_t count = role == Role::client ? 3 : 2;
-  if (nghttp2_submit_settings(impl_->session, NGHTTP2_FLAG_NONE, settings, count) != 0) {
+  // The connection's window opens with a WINDOW_UPDATE after the SETTINGS (RFC 9113 §6.9.2:
+  // SETTINGS change only the streams' windows).
+  if (nghttp2_submit_settings(impl_->session, NGHTTP2_FLAG_NONE, settings, count) != 0 ||
+      nghttp2_session_set_local_window_size(impl_->session, NGHTTP2_FLAG_NONE, 0,
+                                            static_cast<std::int32_t>(std::min<std::uint32_t>(
+                                                options.connection_window_size, NGHTTP2_MAX_WINDOW_SIZE))) != 0) {
     nghttp2_session_del(impl_->session);
     throw std::bad_alloc();
   }
@@ -201,6 +214,8 @@ std::string_view Session::output() {
   // What went out last time may hold a request's credential: not left behind in the buffer.
   std::fill(gathered.begin(), gathered.end(), '\0');
   gathered.clear();
+  // A burst's frames (a hundred requests at once) are not kept room for by an idle connection.
+  if (gathered.capacity() > kept_output_bytes) std::string().swap(gathered);
   for (;;) {
     const std::uint8_t* data = nullptr;
     const auto n = nghttp2_session_mem_send(impl_->session, &data);

@@ -114,7 +114,7 @@ class FlowControlTest(unittest.TestCase):
                 self.assertEqual(stats["h2_connections"], 1)  # and shares the connection
                 grown = rss_kib(relay.proc.pid) - rss_before
                 # Unbounded (stream windows opened as bytes arrive), the flood was 85 MiB by now in
-                # a release build; the stream's window (64 KiB) and the socket buffers bound it.
+                # a release build; the stream's window (256 KiB) and the socket buffers bound it.
                 # (ASan's quarantine and shadow memory make RSS meaningless there.)
                 if not SANITIZED:
                     self.assertLess(grown, 16 * 1024, "RSS grew %d KiB" % grown)

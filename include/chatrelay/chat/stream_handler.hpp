@@ -38,7 +38,7 @@ class StreamHandler {
   awaitable<Claim> claim(std::string key);
   // Throws store::Unavailable.
   awaitable<std::string> build(Admitted& turn) const;
-  awaitable<CallEnd> relay(http::Exchange& ex, const std::string& body, Answer& answer, StreamHead& head);
+  awaitable<CallEnd> relay(http::Exchange& ex, std::string body, Answer& answer, StreamHead& head);
   static awaitable<void> end_stream(http::Exchange& ex, StreamHead& head, std::string_view out);
   static awaitable<void> end_unavailable(http::Exchange& ex, StreamHead& head, std::string_view step,
                                          std::string_view reason);

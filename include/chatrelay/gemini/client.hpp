@@ -39,13 +39,14 @@ class Client {
   // sink's.
   using WaitHook = std::function<awaitable<void>()>;
 
-  // Streams one generateContent call for `body` (see request_builder). Cancelling the awaiting
+  // Streams one generateContent call for `body` (see request_builder), which it lets go once an
+  // event has been handed on (no attempt follows then: a held stream does not keep it). Cancelling the awaiting
   // coroutine closes the upstream connection at once. Throws only on that cancellation (and what
   // the sink and `waiting` throw): an operation aborted for any other reason (asio reports a
   // socket it could not open so) is an upstream failure in the outcome. `request_id` goes on the
   // call's log lines. Counts go to metrics::registry(). A signal on `stop` (the server's forced
   // shutdown) ends the call with `stopped` set, so that the caller can still say so to its client.
-  awaitable<StreamOutcome> stream(const std::string& model, const std::string& body, EventSink sink,
+  awaitable<StreamOutcome> stream(const std::string& model, std::string body, EventSink sink,
                                   std::string_view request_id = {}, asio::cancellation_slot stop = {},
                                   WaitHook waiting = {});
 

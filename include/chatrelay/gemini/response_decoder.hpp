@@ -36,6 +36,10 @@ class BodyDecoder {
   int status() const { return status_; }
   // Body bytes; `at_end`: the body is complete after them.
   Decoded feed(std::string_view body, bool at_end);
+  // Between feeds, while the answer is quiet: gives back the room kept for the next feed's events
+  // and lines (a held stream costs its memory for as long as it waits). Invalidates the events of
+  // the last feed.
+  void release_buffers();
 
  private:
   EventParser& events_;

@@ -33,6 +33,8 @@ class SseDecoder {
   void finish(Sink&& sink);
 
   void reset();
+  // Gives back the room of buffers that hold nothing (a stream waiting for its next event).
+  void release_buffers();
 
  private:
   enum class Block { none, data, raw };

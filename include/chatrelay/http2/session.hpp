@@ -31,7 +31,7 @@ enum class Code : std::uint32_t {
 struct Event {
   enum class Kind {
     headers,     // a header block (request, response or trailers): `headers`
-    data,        // body bytes of `stream`: `data`
+    data,        // body bytes of `stream`: `data`, a view into the bytes given to feed()
     end_stream,  // the peer's side of `stream` is complete
     closed,      // `stream` is gone; `code` says why (no_error: both sides completed)
     goaway,      // the peer takes no stream above `last_stream`; `code` says why
@@ -40,7 +40,7 @@ struct Event {
   Kind kind = Kind::closed;
   std::int32_t stream = 0;
   std::vector<Header> headers;
-  std::string data;
+  std::string_view data;  // not a copy: a stream's bytes are copied once, by whoever keeps them
   std::uint32_t code = 0;
   std::int32_t last_stream = 0;
 };
@@ -51,6 +51,10 @@ class Session {
   struct Options {
     std::uint32_t max_concurrent_streams = 100;  // announced to the peer
     std::uint32_t initial_window_size = 65535;   // each stream's receive window, announced
+    // The connection's receive window (RFC 9113's default: 65,535). Streams share it, so at its
+    // default a few streams in flight fill it and all of them wait for its WINDOW_UPDATE; what a
+    // stream may hold unread is bounded by its own window, not by this one.
+    std::uint32_t connection_window_size = 65535;
     // The receive window of a stream opens again only as consume() says its bytes were used
     // (our backpressure reaches the peer); the connection's opens as bytes arrive, so one slow
     // stream never holds up the others.
@@ -64,7 +68,7 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   struct Fed {
-    std::span<const Event> events;  // valid until the next feed
+    std::span<const Event> events;  // valid until the next feed, and data while the fed bytes are
     bool ok = true;                 // false: the peer broke the protocol; send output(), then close
   };
   // Bytes from the peer, in any split; with none, the events output() caused since the last feed.

@@ -131,3 +131,22 @@ TEST_CASE("ResponseDecoder: nothing is done before the head is whole") {
   CHECK(d.events.empty());
   CHECK_FALSE(d.done);
 }
+
+TEST_CASE("BodyDecoder: giving back its buffers between feeds keeps an event split across them") {
+  EventParser events;
+  BodyDecoder body(events);
+  body.set_status(200);
+  const std::string event = R"(data: {"candidates":[{"content":{"parts":[{"text":"Hello"}]}}]})";
+  const std::string whole = event + "\r\n\r\n" + event + "\r\n\r\n";
+  // The first event whole, the second cut mid-line: its start must survive the release.
+  const std::size_t cut = event.size() + 4 + 20;
+  Decoded first = body.feed(std::string_view(whole).substr(0, cut), false);
+  REQUIRE(first.events.size() == 1);
+  CHECK(first.events[0].text == "Hello");
+  body.release_buffers();
+  Decoded second = body.feed(std::string_view(whole).substr(cut), true);
+  REQUIRE(second.events.size() == 1);
+  CHECK(second.events[0].text == "Hello");
+  CHECK(second.done);
+  CHECK_FALSE(second.error);
+}

@@ -165,6 +165,38 @@ TEST_CASE("http2::Session: a slow stream's window holds only that stream; consum
   CHECK(at_client.streams[slow].body.size() == 2048);
 }
 
+namespace {
+
+// Bytes the server can send on `streams` streams in one flight: after one exchange of SETTINGS
+// and WINDOW_UPDATEs, before any further WINDOW_UPDATE.
+std::size_t one_flight(Session::Options client_options, int streams, std::size_t each) {
+  Session client(Session::Role::client, client_options);
+  Session server(Session::Role::server, {});
+  Seen at_client, at_server;
+  std::vector<std::int32_t> ids;
+  for (int i = 0; i < streams; ++i) ids.push_back(client.request(request_headers, ""));
+  pump(client, at_client, server, at_server);
+  for (auto id : ids) {
+    server.respond(id, std::vector<Header>{{":status", "200"}}, false);
+    server.send_data(id, std::string(each, 'x'), true);
+  }
+  at_client.take(client.feed(std::string(server.output())));
+  std::size_t got = 0;
+  for (auto id : ids) got += at_client.streams[id].body.size();
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("http2::Session: the connection's receive window is the one configured") {
+  // Four streams of 60,000 bytes, each within its stream's window: at RFC 9113's connection
+  // window of 65,535 the connection holds them up, at 1 MiB it does not.
+  CHECK(one_flight({}, 4, 60000) == 65535);
+  CHECK(one_flight({.connection_window_size = 1024 * 1024}, 4, 60000) == 4 * 60000);
+  // Beyond what HTTP/2 allows, it is the largest window there is.
+  CHECK(one_flight({.initial_window_size = 1u << 20, .connection_window_size = 0xffffffffu}, 4, 300000) == 4 * 300000);
+}
+
 TEST_CASE("http2::Session: RST_STREAM ends one stream; the connection carries on") {
   Session client(Session::Role::client, {});
   Session server(Session::Role::server, {});
