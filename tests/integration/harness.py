@@ -30,10 +30,10 @@ class Chatrelay:
             e["GEMINI_CA_FILE"] = fake.ca
         if api_key is not None:
             e["GEMINI_API_KEY"] = api_key
-        # CHATRELAY_TEST_HTTP2=1 runs a suite's Gemini tests over HTTP/2 (gemini.http2 = true);
-        # tests/integration/meson.build registers the Gemini-heavy suites both ways.
-        if os.environ.get("CHATRELAY_TEST_HTTP2") == "1":
-            e["CHATRELAY_GEMINI_HTTP2"] = "true"
+        # The protocol is pinned: HTTP/1.1 unless CHATRELAY_TEST_HTTP2=1 runs a suite's Gemini
+        # tests over HTTP/2 (the default, gemini.http2 = true); tests/integration/meson.build
+        # registers the Gemini-heavy suites both ways.
+        e["CHATRELAY_GEMINI_HTTP2"] = "true" if os.environ.get("CHATRELAY_TEST_HTTP2") == "1" else "false"
         e.update(env or {})
         self.api_key = api_key
         self.proc = subprocess.Popen([CHATRELAY_BIN, *args], cwd=cwd or self.tmp.name, env=e,

@@ -11,7 +11,7 @@ import unittest
 from fake import FakeGemini
 from harness import SANITIZED, Chatrelay, rss_kib, user, wait_until
 
-H2 = {"CHATRELAY_GEMINI_HTTP2": "true"}  # not the default
+H2 = {"CHATRELAY_GEMINI_HTTP2": "true"}  # the default, which the harness pins to false
 
 
 def chats_at_once(relay, n, timeout=30):

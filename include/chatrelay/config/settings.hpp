@@ -59,7 +59,7 @@ struct GeminiSettings {
   int max_retries = 2;
   double max_retry_wait_s = 20;
   std::size_t pool_size = 256;  // idle keep-alive connections kept per upstream (~12 KB each)
-  bool http2 = false;           // offer h2 in ALPN; false: HTTP/1.1 only (DESIGN.md §2: why off)
+  bool http2 = true;            // offer h2 in ALPN; false: HTTP/1.1 only (DESIGN.md §2)
   std::size_t max_handshakes = 32;  // upstream TLS handshakes in flight at once
 };
 
