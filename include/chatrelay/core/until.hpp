@@ -6,36 +6,15 @@
 #include <exception>
 #include <optional>
 #include <system_error>
-#include <type_traits>
+#include <utility>
 
 #include "chatrelay/core/asio.hpp"
 
+#include <asio/experimental/deferred.hpp>
+#include <asio/experimental/parallel_group.hpp>
+
 namespace chatrelay {
 namespace detail {
-
-template <typename T>
-struct Captured {
-  std::exception_ptr error;
-  std::optional<T> value;
-};
-template <>
-struct Captured<void> {
-  std::exception_ptr error;
-};
-
-template <typename T>
-awaitable<Captured<T>> capture(awaitable<T> a) {
-  Captured<T> c;
-  try {
-    if constexpr (std::is_void_v<T>)
-      co_await std::move(a);
-    else
-      c.value.emplace(co_await std::move(a));
-  } catch (...) {
-    c.error = std::current_exception();
-  }
-  co_return c;
-}
 
 // Throws operation_aborted when the awaiting coroutine itself was cancelled meanwhile.
 inline awaitable<void> throw_if_cancelled() {
@@ -44,25 +23,45 @@ inline awaitable<void> throw_if_cancelled() {
     throw std::system_error(asio::error::operation_aborted, "cancelled");
 }
 
+// co_spawn hands a default-constructed value with an exception: an optional makes any T fit.
+template <typename T>
+awaitable<std::optional<T>> optional_of(awaitable<T> a) {
+  co_return co_await std::move(a);
+}
+
+// Runs both as one parallel group that ends at the first completion of either, whatever its
+// outcome; the group reports each branch's exception itself, so no wrapper coroutine per branch is
+// needed (until() is held once per open stream: its frames are part of each stream's cost).
+// Completes with (order, work's exception, [work's value,] stop's exception).
+template <typename W>
+auto race(const asio::any_io_executor& ex, awaitable<W> work, awaitable<void> stop) {
+  return asio::experimental::make_parallel_group(
+             asio::co_spawn(ex, std::move(work), asio::experimental::deferred),
+             asio::co_spawn(ex, std::move(stop), asio::experimental::deferred))
+      .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+}
+
 }  // namespace detail
 
 // The work's value when it finished first, nullopt when `stop` did. Rethrows the work's exception.
 template <typename T>
 awaitable<std::optional<T>> until(awaitable<T> work, awaitable<void> stop) {
-  auto r = co_await (detail::capture(std::move(work)) || detail::capture(std::move(stop)));
+  auto ex = co_await asio::this_coro::executor;
+  auto [order, error, value, stop_error] =
+      co_await detail::race(ex, detail::optional_of(std::move(work)), std::move(stop));
   co_await detail::throw_if_cancelled();
-  if (r.index() == 1) co_return std::nullopt;
-  auto& c = std::get<0>(r);
-  if (c.error) std::rethrow_exception(c.error);
-  co_return std::move(c.value);
+  if (order[0] == 1) co_return std::nullopt;  // stop's own exception only means it stopped
+  if (error) std::rethrow_exception(error);
+  co_return std::move(value);
 }
 
 // True when the work finished first, false when `stop` did. Rethrows the work's exception.
 inline awaitable<bool> until(awaitable<void> work, awaitable<void> stop) {
-  auto r = co_await (detail::capture(std::move(work)) || detail::capture(std::move(stop)));
+  auto ex = co_await asio::this_coro::executor;
+  auto [order, error, stop_error] = co_await detail::race(ex, std::move(work), std::move(stop));
   co_await detail::throw_if_cancelled();
-  if (r.index() == 1) co_return false;
-  if (auto& c = std::get<0>(r); c.error) std::rethrow_exception(c.error);
+  if (order[0] == 1) co_return false;
+  if (error) std::rethrow_exception(error);
   co_return true;
 }
 
