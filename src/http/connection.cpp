@@ -414,7 +414,7 @@ void Connection::release_stream_slot() {
     server_.close_stream(client_);
     stream_slot_ = false;
   }
-  server_.close_shared_stream(client_, shared_slot_);
+  server_.close_shared_stream(shared_slot_);
   shared_slot_ = 0;
 }
 

@@ -130,8 +130,8 @@ awaitable<std::optional<std::uint64_t>> Server::open_shared_stream(const std::st
   co_return co_await shared_->open_stream(client);
 }
 
-void Server::close_shared_stream(const std::string& client, std::uint64_t slot) {
-  if (shared_ && slot != 0) shared_->close_stream(client, slot);
+void Server::close_shared_stream(std::uint64_t slot) {
+  if (shared_ && slot != 0) shared_->close_stream(slot);
 }
 
 std::optional<http1::Response> Server::check_token(const http1::Message& request, std::string& principal) const {

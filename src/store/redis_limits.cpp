@@ -101,7 +101,7 @@ awaitable<std::optional<std::uint64_t>> RedisLimits::open_stream(std::string cli
   co_return slot;
 }
 
-void RedisLimits::close_stream(const std::string&, std::uint64_t slot) {
+void RedisLimits::close_stream(std::uint64_t slot) {
   const auto it = held_.find(slot);
   if (it == held_.end()) return;
   std::vector<std::string> args{"ZREM", std::move(it->second), member(slot)};

@@ -24,7 +24,7 @@ class SharedLimits {
   // answer: the stream counts in this instance only).
   virtual awaitable<std::optional<std::uint64_t>> open_stream(std::string client) = 0;
   // Gives a slot back without waiting; never throws (a slot not given back expires).
-  virtual void close_stream(const std::string& client, std::uint64_t slot) = 0;
+  virtual void close_stream(std::uint64_t slot) = 0;
 };
 
 }  // namespace chatrelay

@@ -93,7 +93,7 @@ class Server {
   // The shared stream cap, for a stream open_stream admitted: nullopt when it is reached, else
   // the slot to give back with close_shared_stream (0: none held).
   awaitable<std::optional<std::uint64_t>> open_shared_stream(const std::string& client);
-  void close_shared_stream(const std::string& client, std::uint64_t slot);
+  void close_shared_stream(std::uint64_t slot);
   // The 429s of the two per-address limits.
   http1::Response rate_refusal(std::string_view path, double wait_s) const;
   http1::Response streams_refusal(std::string_view path) const;

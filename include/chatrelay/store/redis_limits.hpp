@@ -22,7 +22,7 @@ class RedisLimits final : public SharedLimits {
 
   awaitable<std::optional<double>> take_request(std::string client) override;
   awaitable<std::optional<std::uint64_t>> open_stream(std::string client) override;
-  void close_stream(const std::string& client, std::uint64_t slot) override;
+  void close_stream(std::uint64_t slot) override;
   // Stops renewing slots (at shutdown, so that the loop can end).
   void stop();
 

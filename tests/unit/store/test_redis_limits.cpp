@@ -59,7 +59,7 @@ TEST_CASE("redis_limits: a stream slot taken on one instance is taken on the oth
   CHECK_FALSE(run(f.io, f.limits[1]->open_stream("10.0.0.1")));
   CHECK(run(f.io, f.limits[1]->open_stream("10.0.0.2")));
   CHECK(f.raw({"ZSCORE", "t:streams:ip:10.0.0.1", f.limits[0]->member(*a)}).type == redis::Reply::Type::string);
-  f.limits[0]->close_stream("10.0.0.1", *a);
+  f.limits[0]->close_stream(*a);
   f.wait(50ms);
   CHECK(f.raw({"EXISTS", "t:streams:ip:10.0.0.1"}).integer == 0);
   CHECK(run(f.io, f.limits[1]->open_stream("10.0.0.1")));
