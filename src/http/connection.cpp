@@ -1,6 +1,6 @@
 // Connection: the per-client coroutine. Reads requests under header/body/idle deadlines, decides
 // on each head before reading its body, answers them in order (keep-alive, pipelining), and runs
-// streaming handlers raced against the client going away, so that a disconnect cancels the
+// streaming handlers under a watch on the client's socket, so that a disconnect cancels the
 // handler (and its upstream call) at once.
 #include "connection.hpp"
 
@@ -10,7 +10,6 @@
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
-#include "chatrelay/core/until.hpp"
 #include "chatrelay/http/client_key.hpp"
 
 namespace chatrelay::http {
@@ -69,6 +68,7 @@ Connection::Connection(Server& server, tcp::socket socket, const tcp::endpoint& 
 }
 
 Connection::~Connection() {
+  if (watch_token_) watch_token_->owner = nullptr;
   release_stream_slot();
   --metrics::registry().connections_active;
   server_.detach(registration_);
@@ -419,30 +419,64 @@ void Connection::release_stream_slot() {
 }
 
 awaitable<void> Connection::run_stream(const Route& route) {
-  bool finished = co_await until(route.async(*this), watch_client());
+  watch_client();
+  std::exception_ptr failure;
+  try {
+    co_await route.async(*this);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  const bool cancelled = stop_watching();
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+    co_await asio::this_coro::reset_cancellation_state();  // so that the connection's next awaits go on
   release_stream_slot();
-  if (!finished || client_gone_) keep_alive_ = false;
+  if (cancelled || client_gone_) keep_alive_ = false;
+  // A stream cancelled by the watch ends as it can; its exception only says it was cancelled.
+  if (failure && !cancelled) std::rethrow_exception(failure);
   if (!responded_ && !client_gone_)
     co_await respond(server_.router().refusal(parser_.message().path(), 500, "Internal Server Error"));
 }
 
-awaitable<void> Connection::watch_client() {
-  // Reads whatever the client sends while its answer streams: pipelined bytes are kept for the
-  // next request; end of stream or an error means the client went away.
-  for (;;) {
-    if (pending_.size() >= max_pending) {
-      // Buffer full of pipelined requests: stop reading (backpressure) until the stream ends.
-      asio::steady_timer forever(socket_.get_executor(), asio::steady_timer::time_point::max());
-      co_await forever.async_wait(use_tuple);
-      co_return;
+void Connection::watch_client() {
+  if (!watch_token_) watch_token_ = std::make_shared<WatchToken>(WatchToken{this});
+  ++watch_generation_;
+  watch_ = Watch::waiting;
+  on_client_readable({}, watch_generation_);  // reads what is already there, then waits
+}
+
+void Connection::on_client_readable(const asio::error_code& wait_error, unsigned generation) {
+  if (generation != watch_generation_ || watch_ != Watch::waiting) return;
+  watch_armed_ = false;
+  asio::error_code ec = wait_error;
+  auto& buf = server_.read_buffer();
+  while (!ec) {
+    if (pending_.size() >= max_pending) return;  // full of pipelined requests: stop reading
+    const std::size_t n = socket_.read_some(asio::buffer(buf), ec);  // non-blocking
+    if (ec == asio::error::would_block) {
+      watch_armed_ = true;
+      socket_.async_wait(tcp::socket::wait_read, [token = watch_token_, generation](const asio::error_code& e) {
+        if (token->owner) token->owner->on_client_readable(e, generation);
+      });
+      return;
     }
-    auto [ec, data] = co_await receive();
-    if (ec) {
-      if (ec != asio::error::operation_aborted || deadline_.expired()) client_gone_ = true;
-      co_return;
-    }
-    pending_.append(data);
+    if (!ec) pending_.append(buf.data(), n);
   }
+  // EOF or a reset: the client went away. Aborted: the write deadline (the client reads nothing),
+  // or the socket closed under the stream; either way the stream ends.
+  if (ec != asio::error::operation_aborted || deadline_.expired()) client_gone_ = true;
+  watch_ = Watch::ended;
+  stop_signal_.emit(asio::cancellation_type::all);
+}
+
+bool Connection::stop_watching() {
+  const bool ended = watch_ == Watch::ended;
+  watch_ = Watch::off;
+  if (watch_armed_) {
+    watch_armed_ = false;
+    asio::error_code ignored;
+    socket_.cancel(ignored);  // the stream is over: the wait is all that is pending on the socket
+  }
+  return ended;
 }
 
 }  // namespace chatrelay::http

@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <list>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,9 @@ class Connection final : public Exchange {
   ~Connection() override;
 
   awaitable<void> run();
+  // What stops the stream a request runs (the client went away): the server binds it to run()'s
+  // coroutine, so emitting it cancels whatever that coroutine awaits.
+  asio::cancellation_slot stop_slot() { return stop_signal_.slot(); }
   // Server shutdown: close now when idle or still reading a request, else after the current
   // answer.
   void begin_shutdown();
@@ -90,7 +94,15 @@ class Connection final : public Exchange {
   awaitable<void> linger();
   // Serializes `r` into out_ and notes its status and size.
   void prepare_response(const http1::Response& r);
-  awaitable<void> watch_client();
+  // While a stream runs, the client's socket is watched by a plain wait handler rather than a
+  // coroutine raced against the stream: a held stream then costs no second coroutine, parallel
+  // group or spawned thread. What the client sends meanwhile is kept for the next request (up to
+  // max_pending, then it is not read: backpressure); its end, a reset or the write deadline sets
+  // client_gone_, and any end of the watch cancels the stream through stop_signal_.
+  void watch_client();
+  void on_client_readable(const asio::error_code& ec, unsigned generation);
+  // Ends the watch; true when it had ended by itself (the stream was cancelled).
+  bool stop_watching();
   // The next bytes from the client, read into the server's shared buffer: valid until the next
   // suspension. EOF comes as asio::error::eof.
   awaitable<std::pair<asio::error_code, std::string_view>> receive();
@@ -142,6 +154,17 @@ class Connection final : public Exchange {
   bool client_gone_ = false;
   bool forced_end_ = false;
   asio::cancellation_signal forced_end_signal_;
+
+  enum class Watch { off, waiting, ended };
+  Watch watch_ = Watch::off;
+  bool watch_armed_ = false;       // a wait is outstanding
+  unsigned watch_generation_ = 0;  // a wait left over from an earlier stream is ignored
+  // Held by each outstanding wait: the Connection may be gone when a cancelled wait completes.
+  struct WatchToken {
+    Connection* owner;
+  };
+  std::shared_ptr<WatchToken> watch_token_;
+  asio::cancellation_signal stop_signal_;
 };
 
 }  // namespace chatrelay::http

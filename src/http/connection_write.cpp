@@ -9,7 +9,6 @@
 
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/metrics.hpp"
-#include "chatrelay/core/until.hpp"
 
 namespace chatrelay::http {
 namespace {

@@ -92,7 +92,9 @@ awaitable<void> Server::accept_on(tcp::acceptor& acceptor) {
     socket_opening(io_);
     auto conn = std::make_unique<Connection>(*this, std::move(socket), peer);
     auto* raw = conn.get();
-    asio::co_spawn(io_, raw->run(), [c = std::move(conn)](std::exception_ptr) mutable { c.reset(); });
+    asio::co_spawn(io_, raw->run(),
+                   asio::bind_cancellation_slot(raw->stop_slot(),
+                                                [c = std::move(conn)](std::exception_ptr) mutable { c.reset(); }));
   }
 }
 
