@@ -374,6 +374,32 @@ class ChatStreamTest(unittest.TestCase):
                 self.assertTrue(wait_until(lambda: self.fake.stats()["open_streams"] == 0, 2))
                 self.assertLess(time.monotonic() - t0, 0.1)
 
+    def test_requests_pipelined_behind_a_stream_are_answered_after_it(self):
+        # What the client sends while its stream runs is kept for after it; past what a connection
+        # reads ahead (16 KiB) it is left unread until the stream ends (backpressure), not lost.
+        health = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+        for extra in (1, 600):
+            with self.subTest(pipelined=extra):
+                self.fake.set_scenarios(["paced"])
+                s = socket.create_connection(("127.0.0.1", self.relay.port))
+                s.settimeout(5)
+                body = json.dumps({"messages": [user("hi")]}).encode()
+                s.sendall(b"POST /api/chat/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                got = b""
+                while b"token" not in got:
+                    got += s.recv(65536)
+                s.sendall(health * extra + b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                while True:
+                    data = s.recv(65536)
+                    if not data:
+                        break
+                    got += data
+                s.close()
+                stream, _, rest = got.partition(b"\r\n0\r\n\r\n")
+                self.assertIn(b'"type":"complete"', stream)
+                self.assertEqual(rest.count(b"HTTP/1.1 200 OK\r\n"), extra + 1)
+
     def test_validation_refusals(self):
         status, _, body = self.relay.request("POST", "/api/chat/stream", body="{not json",
                                              headers={"Content-Type": "application/json"})
