@@ -467,7 +467,7 @@ class Transport(FakeTestCase):
         conn.close()
         took = wait_for(lambda: self.fake.stats()['open_streams'] == 0, 2)
         self.assertIsNotNone(took, 'open_streams never dropped')
-        self.assertLess(took, 0.1)
+        self.assertLess(took, 0.5)  # at once (the scenarios run for seconds), with room for a loaded machine
 
     def test_disconnect_noticed_in_stall(self):
         self.check_disconnect_noticed('stall', 1)
