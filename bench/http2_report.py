@@ -27,6 +27,11 @@ def load(path):
         return None
 
 
+def p99_ms(d, key):
+    """A hold's p99 of `key` (ttfb, ttft) over its ramp, in ms."""
+    return "%.1f ms" % (d[key]["p99_us"] / 1e3) if d.get(key) else "—"
+
+
 def fmt(v):
     return "—" if v is None else "%+.1f" % v
 
@@ -48,14 +53,15 @@ def main():
         lines.append("| %d | %g ms | %s ms | %s ms | %s ms | %.1f ms | %s |" % (n, h2["spread_ms"], fmt(a2), fmt(a1), fmt(an), direct, errs))
         if not tag:
             chart.append((n, a2, a1, an))
-    lines += ["", "| held open | alive | RSS held (idle) | per stream | fds (idle) | upstream |", "|---|---:|---:|---:|---:|---|"]
-    for tag in ["h2-2000", "h1-2000", "h2-10000"]:
+    lines += ["", "| held open | alive | RSS held (idle) | per stream | fds (idle) | first byte p99 | first token p99 | upstream |",
+              "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for tag in ["h2-2000", "nginx-2000", "h1-2000", "h2-10000"]:
         d = load(os.path.join(res, "hold-%s.json" % tag))
         if not d:
             continue
-        lines.append("| %s | %d / %d | %d KiB (%d) | %.1f KiB | %d (%d) | %s |" % (
+        lines.append("| %s | %d / %d | %d KiB (%d) | %.1f KiB | %d (%d) | %s | %s | %s |" % (
             tag, d["alive"], d["streams"], d["rss_max_kib"], d["idle_rss_kib"], d["per_stream_kib"], d["fds"],
-            d["idle_fds"], d.get("upstream", "")))
+            d["idle_fds"], p99_ms(d, "ttfb"), p99_ms(d, "ttft"), d.get("upstream", "")))
     md = "\n".join(lines) + "\n"
     with open(os.path.join(res, "http2.md"), "w") as f:
         f.write(md)

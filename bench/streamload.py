@@ -8,8 +8,10 @@
            nginx), rounds alternating between them. Time to first token = request written → first token
            bytes read; gaps = between consecutive tokens (tokens read together: 0); ttfb = request
            written → response head read (both answer the head at once). perf_counter_ns.
-  hold     opens N chatrelay streams (ramped), waits until every one has its first token, samples
-           the RSS and open fds of --rss-pid while all are open, then closes them.
+  hold     opens N streams (ramped) to chatrelay (--relay-port) or through a plain-HTTP proxy on
+           the Gemini path (--proxy-port, e.g. nginx), waits until every one has its first token,
+           samples the RSS and open fds of --rss-pid while all are open, then closes them; ttfb and
+           ttft as above, over the ramp.
 
 Prints one JSON object on stdout.
 """
@@ -249,16 +251,19 @@ def read_status(pid: int):
 
 
 async def hold(args):
-    marker = b'{"type":"token"'
+    if args.proxy_port:
+        target, port, marker = "gemini", args.proxy_port, b"data: "
+    else:
+        target, port, marker = "chatrelay", args.relay_port, b'{"type":"token"'
     sem = asyncio.Semaphore(args.connect_concurrency)
     streams = []
 
     async def open_stream(i):
         # The semaphore covers connect → first token, so the ramp never floods the listen backlog.
         async with sem:
-            proto = await connect(args, marker, None, args.relay_port, 4096)  # thousands of them
+            proto = await connect(args, marker, None, port, 4096)  # thousands of them
             streams.append(proto)
-            proto.send(request_bytes("chatrelay", args.host, args.relay_port, i))
+            proto.send(request_bytes(target, args.host, port, i))
             await asyncio.shield(proto.first)
             if not proto.reads:
                 raise RuntimeError(proto.error or "no token")
@@ -290,6 +295,8 @@ async def hold(args):
         await asyncio.sleep(0.25)
     held_s = time.monotonic() - t_hold
     server_cpu = 100.0 * (cpu_ticks(args.rss_pid) - ticks0) / os.sysconf("SC_CLK_TCK") / held_s
+    ttfb = [s.head_ns - s.sent_ns for s in streams if s.head_ns is not None and s.sent_ns is not None]
+    ttft = [s.reads[0][0] - s.sent_ns for s in streams if s.reads and s.sent_ns is not None]
     for s in streams:
         s.close()
     await asyncio.sleep(0.2)
@@ -298,7 +305,7 @@ async def hold(args):
             "alive_min": min(s["alive"] for s in samples), "failures": failures, "ramp_s": round(ramp_s, 2),
             "rss_kib": last["VmRSS"], "rss_max_kib": max(s["VmRSS"] for s in samples),
             "hwm_kib": last.get("VmHWM"), "fds": last["fds"], "samples": len(samples),
-            "server_cpu_pct": round(server_cpu, 1)}
+            "server_cpu_pct": round(server_cpu, 1), "ttfb": percentiles(ttfb), "ttft": percentiles(ttft)}
 
 
 def main():
@@ -308,7 +315,7 @@ def main():
     ap.add_argument("--relay-port", type=int, help="chatrelay (plain HTTP, POST /api/chat/stream)")
     ap.add_argument("--direct-port", type=int, help="latency: the fake Gemini itself (TLS, Gemini path)")
     ap.add_argument("--ca", help="CA file for --direct-port")
-    ap.add_argument("--proxy-port", type=int, help="latency: a plain-HTTP proxy in front of the fake (Gemini path)")
+    ap.add_argument("--proxy-port", type=int, help="a plain-HTTP proxy in front of the fake (Gemini path)")
     ap.add_argument("--streams", type=int, default=1)
     ap.add_argument("--spread-ms", type=float, default=20.0, help="latency: start requests over this long")
     ap.add_argument("--connect-concurrency", type=int, default=256)
@@ -319,8 +326,8 @@ def main():
     ap.add_argument("--hold-s", type=float, default=2.0)
     ap.add_argument("--rss-pid", type=int)
     args = ap.parse_args()
-    if args.mode == "hold" and not (args.rss_pid and args.relay_port):
-        ap.error("hold needs --relay-port and --rss-pid")
+    if args.mode == "hold" and not (args.rss_pid and (args.relay_port or args.proxy_port)):
+        ap.error("hold needs --rss-pid and --relay-port or --proxy-port")
     if args.mode == "latency" and not (args.relay_port or args.direct_port or args.proxy_port):
         ap.error("latency needs --relay-port, --direct-port and/or --proxy-port")
     if args.direct_port and not args.ca:
