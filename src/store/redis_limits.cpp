@@ -1,6 +1,9 @@
 // RedisLimits: the shared per-address rate and stream cap as Lua scripts (DESIGN.md §3, §4).
 #include "chatrelay/store/redis_limits.hpp"
 
+#include <utility>
+#include <vector>
+
 #include "chatrelay/core/log.hpp"
 #include "chatrelay/core/metrics.hpp"
 #include "chatrelay/core/random.hpp"
@@ -10,10 +13,12 @@
 namespace chatrelay::store {
 namespace {
 
-// The set lives as long as its last member (after redis_now_lua).
+// A set lives as long as its last member (after redis_now_lua).
 constexpr const char* expire_with_last_lua = R"lua(
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] then redis.call('PEXPIREAT', KEYS[1], math.ceil(tonumber(last[2])) + 1) end
+local function expire_with_last(key)
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', key, math.ceil(tonumber(last[2])) + 1) end
+end
 )lua";
 
 // KEYS: the address's set. ARGV: the cap, the member, lease ms. Expired members (a crashed
@@ -22,12 +27,24 @@ constexpr const char* open_lua = R"lua(
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+expire_with_last(KEYS[1])
+return 1
 )lua";
 
-// KEYS: the address's set. ARGV: the member, lease ms.
+// Renews a batch of slots in one call. KEYS: each slot's set (one per slot, repeated when an
+// address holds several). ARGV: lease ms, then the member of each KEYS[i].
 constexpr const char* renew_lua = R"lua(
-redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+local until_ms = now + tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, 'XX', until_ms, ARGV[i + 1])
+  expire_with_last(key)
+end
+return 1
 )lua";
+
+// Slots renewed per call: thousands of held streams renew in a few round trips, each call short
+// enough not to hold Redis up for long (a script runs alone).
+constexpr std::size_t renew_batch = 512;
 
 std::string script(std::initializer_list<const char*> parts) {
   std::string s;
@@ -47,8 +64,8 @@ RedisLimits::RedisLimits(asio::any_io_executor ex, redis::Client& client, const 
       instance_(random_hex_id()),
       renew_timer_(ex_),
       rate_script_{script({redis_now_lua, gcra_lua}), ""},
-      open_script_{script({redis_now_lua, open_lua, expire_with_last_lua, "return 1\n"}), ""},
-      renew_script_{script({redis_now_lua, renew_lua, expire_with_last_lua, "return 1\n"}), ""} {}
+      open_script_{script({redis_now_lua, expire_with_last_lua, open_lua}), ""},
+      renew_script_{script({redis_now_lua, expire_with_last_lua, renew_lua}), ""} {}
 
 awaitable<std::optional<redis::Reply>> RedisLimits::shared_call(redis::Script& script, std::vector<std::string> keys,
                                                                 std::vector<std::string> args) {
@@ -125,14 +142,16 @@ awaitable<void> RedisLimits::renew_slots() {
   while (!held_.empty() && !client_.stopped()) {
     renew_timer_.expires_after(lease_ / 3);
     co_await renew_timer_.async_wait(use_tuple);
-    // A copy: slots close while the calls are on their way.
-    const auto held = held_;
-    for (const auto& [slot, key] : held) {
-      if (!held_.contains(slot)) continue;
-      std::vector<std::string> keys{key};
-      std::vector<std::string> args{member(slot), std::to_string(lease_.count())};
-      co_await shared_call(renew_script_, std::move(keys), std::move(args));
+    // Batches made before the first call: slots close while the calls are on their way (a
+    // closed slot's member is gone from its set, and ZADD XX does not add it again).
+    std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> batches;
+    for (const auto& [slot, key] : held_) {
+      if (batches.empty() || batches.back().first.size() == renew_batch)
+        batches.emplace_back(std::vector<std::string>{}, std::vector<std::string>{std::to_string(lease_.count())});
+      batches.back().first.push_back(key);
+      batches.back().second.push_back(member(slot));
     }
+    for (auto& [keys, args] : batches) co_await shared_call(renew_script_, std::move(keys), std::move(args));
   }
   renewing_ = false;
 }

@@ -76,6 +76,25 @@ TEST_CASE("redis_limits: a held slot is renewed past its lease; one nobody renew
   CHECK(run(f.io, f.limits[1]->open_stream("10.0.0.1")));
 }
 
+TEST_CASE("redis_limits: a thousand held slots are renewed in a few calls a round, none lost") {
+  REQUIRE_REDIS_SERVER();
+  Fixture f;
+  constexpr int n = 1100;  // more than two calls' worth
+  for (int i = 0; i < n; ++i) REQUIRE(run(f.io, f.limits[0]->open_stream("10.1." + std::to_string(i))));
+  auto evalsha_calls = [&] {
+    const std::string info = f.raw({"INFO", "commandstats"}).text;
+    const auto at = info.find("cmdstat_evalsha:calls=");
+    return at == std::string::npos ? 0L : std::stol(info.substr(at + 22));
+  };
+  const long before = evalsha_calls();
+  f.wait(1500ms);  // past the 1 s lease: about four rounds of renewal
+  const long renewals = evalsha_calls() - before;
+  CHECK(renewals >= 2 * 3);   // three calls a round (512 slots a call), two rounds at least
+  CHECK(renewals <= 5 * 3);   // not one call per slot
+  for (int i : {0, 511, 512, 1023, 1024, n - 1})
+    CHECK_FALSE(run(f.io, f.limits[1]->open_stream("10.1." + std::to_string(i))));
+}
+
 TEST_CASE("redis_limits: a Redis that does not answer lets requests and streams through") {
   REQUIRE_REDIS_SERVER();
   Fixture f;
